@@ -1,0 +1,287 @@
+//! Date-times of both APIs, parsed by hand: no clock, no time-zone database, exact formats.
+//!
+//! - notify `responseTime`: `yyyy-MM-dd HH:mm:ss`, or RFC 3339 normalised to UTC.
+//! - voice times: `yyyy-MM-dd HH:mm:ss.SSS`, or without the milliseconds (with a warning).
+
+/// A calendar date-time without a zone, to the millisecond.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime {
+    /// 1..=9999
+    pub year: u16,
+    /// 1..=12
+    pub month: u8,
+    /// 1..=31, checked against the month
+    pub day: u8,
+    /// 0..=23
+    pub hour: u8,
+    /// 0..=59
+    pub minute: u8,
+    /// 0..=59
+    pub second: u8,
+    /// 0..=999
+    pub millis: u16,
+}
+
+/// Which voice time form was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Precision {
+    /// `yyyy-MM-dd HH:mm:ss.SSS`
+    Millis,
+    /// `yyyy-MM-dd HH:mm:ss`
+    Seconds,
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+impl DateTime {
+    /// Parses `yyyy-MM-dd?HH:mm:ss` (19 bytes) where `?` is `sep`.
+    fn parse_base(b: &[u8], seps: &[u8]) -> Option<DateTime> {
+        if b.len() != 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !seps.contains(&b[10])
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let dt = DateTime {
+            year: u16::try_from(digits(&b[0..4])?).ok()?,
+            month: u8::try_from(digits(&b[5..7])?).ok()?,
+            day: u8::try_from(digits(&b[8..10])?).ok()?,
+            hour: u8::try_from(digits(&b[11..13])?).ok()?,
+            minute: u8::try_from(digits(&b[14..16])?).ok()?,
+            second: u8::try_from(digits(&b[17..19])?).ok()?,
+            millis: 0,
+        };
+        let valid = dt.year >= 1
+            && (1..=12).contains(&dt.month)
+            && dt.day >= 1
+            && dt.day <= days_in_month(dt.year, dt.month)
+            && dt.hour <= 23
+            && dt.minute <= 59
+            && dt.second <= 59;
+        valid.then_some(dt)
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss` exactly.
+    pub fn parse_plain(s: &str) -> Option<DateTime> {
+        Self::parse_base(s.as_bytes(), b" ")
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss.SSS`, or the same without `.SSS`.
+    pub fn parse_voice(s: &str) -> Option<(DateTime, Precision)> {
+        let b = s.as_bytes();
+        match b.len() {
+            19 => Self::parse_base(b, b" ").map(|dt| (dt, Precision::Seconds)),
+            23 if b[19] == b'.' => {
+                let mut dt = Self::parse_base(&b[..19], b" ")?;
+                dt.millis = u16::try_from(digits(&b[20..23])?).ok()?;
+                Some((dt, Precision::Millis))
+            }
+            _ => None,
+        }
+    }
+
+    /// RFC 3339 (`2020-11-12T10:29:55Z`, `...55.123+05:30`), converted to UTC. The fraction
+    /// is kept to the millisecond.
+    pub fn parse_rfc3339_utc(s: &str) -> Option<DateTime> {
+        let b = s.as_bytes();
+        if b.len() < 20 {
+            return None;
+        }
+        let mut dt = Self::parse_base(&b[..19], b"Tt ")?;
+        let mut rest = &b[19..];
+        if let Some(frac) = rest.strip_prefix(b".") {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            let ms = frac[..n.min(3)]
+                .iter()
+                .fold(0u16, |m, d| m * 10 + u16::from(d - b'0'));
+            dt.millis = ms * 10u16.pow(3 - n.min(3) as u32);
+            rest = &frac[n..];
+        }
+        let offset_min: i64 = match rest {
+            [b'Z' | b'z'] => 0,
+            [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let h = i64::from(digits(&[*h1, *h2])?);
+                let m = i64::from(digits(&[*m1, *m2])?);
+                if h > 23 || m > 59 {
+                    return None;
+                }
+                let off = h * 60 + m;
+                if *sign == b'-' {
+                    -off
+                } else {
+                    off
+                }
+            }
+            _ => return None,
+        };
+        DateTime::from_epoch_ms(dt.epoch_ms() - offset_min * 60_000)
+    }
+
+    /// Milliseconds since 1970-01-01 00:00:00, taking the value as UTC.
+    pub fn epoch_ms(&self) -> i64 {
+        // Howard Hinnant's days_from_civil.
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        ((days * 24 + i64::from(self.hour)) * 60 + i64::from(self.minute)) * 60_000
+            + i64::from(self.second) * 1000
+            + i64::from(self.millis)
+    }
+
+    /// The UTC date-time of an epoch millisecond, when it falls in years 1..=9999.
+    pub fn from_epoch_ms(ms: i64) -> Option<DateTime> {
+        let days = ms.div_euclid(86_400_000);
+        let rem = ms.rem_euclid(86_400_000);
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        if !(1..=9999).contains(&year) {
+            return None;
+        }
+        Some(DateTime {
+            year: year as u16,
+            month: month as u8,
+            day: day as u8,
+            hour: (rem / 3_600_000) as u8,
+            minute: (rem / 60_000 % 60) as u8,
+            second: (rem / 1000 % 60) as u8,
+            millis: (rem % 1000) as u16,
+        })
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss`
+    pub fn format_seconds(&self) -> String {
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            self.year, self.month, self.day, self.hour, self.minute, self.second
+        )
+    }
+
+    /// `yyyy-MM-dd HH:mm:ss.SSS`
+    pub fn format_millis(&self) -> String {
+        format!("{}.{:03}", self.format_seconds(), self.millis)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_form_checks_the_calendar() {
+        let ok = [
+            "2020-11-12 10:29:55",
+            "2024-02-29 00:00:00",
+            "2000-02-29 23:59:59",
+        ];
+        for s in ok {
+            assert!(DateTime::parse_plain(s).is_some(), "{s}");
+        }
+        let bad = [
+            "2023-02-29 00:00:00",
+            "1900-02-29 00:00:00",
+            "2020-13-01 00:00:00",
+            "2020-04-31 00:00:00",
+            "2020-11-12 24:00:00",
+            "2020-11-12 10:60:00",
+            "2020-11-12 10:29:60",
+            "2020-11-12T10:29:55",
+            "2020-11-12 10:29:5",
+            "2020-11-12 10:29:55 ",
+            "20201112 10:29:55",
+            "0000-01-01 00:00:00",
+            "2020-1a-12 10:29:55",
+            "",
+        ];
+        for s in bad {
+            assert!(DateTime::parse_plain(s).is_none(), "{s}");
+        }
+    }
+
+    #[test]
+    fn voice_form_with_and_without_millis() {
+        let (dt, p) = DateTime::parse_voice("2014-08-26 08:00:58.211").expect("millis");
+        assert_eq!((dt.millis, p), (211, Precision::Millis));
+        let (_, p) = DateTime::parse_voice("2014-08-26 08:00:58").expect("seconds");
+        assert_eq!(p, Precision::Seconds);
+        for bad in [
+            "2014-08-26 08:00:58.21",
+            "2014-08-26 08:00:58,211",
+            "2014-08-26 08:00:58.2110",
+            "2014-08-26T08:00:58.211",
+        ] {
+            assert!(DateTime::parse_voice(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc3339_is_normalised_to_utc() {
+        let cases = [
+            ("2020-11-12T10:29:55Z", "2020-11-12 10:29:55.000"),
+            ("2020-11-12T10:29:55.5+05:30", "2020-11-12 04:59:55.500"),
+            ("2020-11-12t23:30:00-01:00", "2020-11-13 00:30:00.000"),
+            (
+                "2021-01-01T00:00:00.123456+00:00",
+                "2021-01-01 00:00:00.123",
+            ),
+        ];
+        for (input, want) in cases {
+            let dt = DateTime::parse_rfc3339_utc(input).expect(input);
+            assert_eq!(dt.format_millis(), want, "{input}");
+        }
+        for bad in [
+            "2020-11-12T10:29:55",
+            "2020-11-12T10:29:55+0530",
+            "2020-11-12T10:29:55.Z",
+            "2020-11-12T10:29:55+24:00",
+        ] {
+            assert!(DateTime::parse_rfc3339_utc(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn epoch_round_trips() {
+        let dt = DateTime::parse_plain("2020-11-12 10:29:55").expect("valid");
+        assert_eq!(dt.epoch_ms(), 1_605_176_995_000);
+        assert_eq!(DateTime::from_epoch_ms(dt.epoch_ms()), Some(dt));
+        assert_eq!(
+            DateTime::from_epoch_ms(0)
+                .map(|d| d.format_seconds())
+                .as_deref(),
+            Some("1970-01-01 00:00:00")
+        );
+        let early = DateTime::parse_plain("0001-01-01 00:00:00").expect("year 1");
+        assert_eq!(DateTime::from_epoch_ms(early.epoch_ms()), Some(early));
+    }
+}

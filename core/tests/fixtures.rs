@@ -1,0 +1,129 @@
+//! Runs every shared fixture (`fixtures/` at the workspace root) through core.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use txstate_core::fixture::Fixture;
+use txstate_core::{validate, Catalog, Code, Normalized, Options};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn load() -> Vec<(String, Fixture)> {
+    let mut out = Vec::new();
+    for api in ["notify", "voice"] {
+        let dir = fixtures_dir().join(api);
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.expect("dir entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let text = std::fs::read_to_string(&p).expect("readable fixture");
+            let f: Fixture =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            out.push((
+                format!(
+                    "{api}/{}",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ),
+                f,
+            ));
+        }
+    }
+    out
+}
+
+fn catalogs() -> BTreeMap<String, Catalog> {
+    let dir = fixtures_dir().join("catalogs");
+    std::fs::read_dir(&dir)
+        .expect("fixtures/catalogs")
+        .map(|e| e.expect("dir entry").path())
+        .map(|p| {
+            let name = p
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&p).expect("readable catalog");
+            (
+                name,
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_fixture_gets_its_verdict() {
+    let fixtures = load();
+    let catalogs = catalogs();
+    assert!(
+        fixtures.len() >= 100,
+        "at least 100 fixtures, found {}",
+        fixtures.len()
+    );
+    let mut failures = Vec::new();
+    for (name, f) in &fixtures {
+        let catalog = f.catalog.as_ref().map(|c| {
+            catalogs
+                .get(c)
+                .unwrap_or_else(|| panic!("{name}: no catalog {c}"))
+        });
+        let opts = Options {
+            catalog,
+            now_ms: f.now,
+            profile: f.profile.unwrap_or_default(),
+        };
+        let v = validate(f.api, f.body.as_bytes(), &opts);
+        let errors: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
+        let warnings: Vec<&str> = v.warnings.iter().map(|w| w.field.as_str()).collect();
+        if let Err(why) = f
+            .expect
+            .check(v.code, v.http_status, &errors, Some(&warnings))
+        {
+            failures.push(format!(
+                "{name}: {why}\n    errors: {:?}\n    warnings: {:?}",
+                v.errors, v.warnings
+            ));
+        }
+        // Invariants of every verdict.
+        let success = matches!(v.code, None | Some(Code::Notified));
+        assert_eq!(v.ok, success, "{name}: ok iff success code");
+        assert_eq!(v.ok, v.normalized.is_some(), "{name}: normalized iff ok");
+        assert_eq!(v.ok, v.errors.is_empty(), "{name}: errors iff not ok");
+        if let Some(first) = v.errors.first() {
+            assert_eq!(Some(first.code), v.code, "{name}: the first error decides");
+        }
+        match (&v.normalized, f.api) {
+            (Some(Normalized::Notify(_)), txstate_core::Api::Notify)
+            | (Some(Normalized::Voice(_)), txstate_core::Api::Voice)
+            | (None, _) => {}
+            _ => panic!("{name}: normalized payload of the wrong api"),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures failed:\n{}",
+        failures.len(),
+        fixtures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn fixtures_cover_every_validation_code() {
+    let fixtures = load();
+    for code in Code::ALL.iter().filter(|c| c.info().validation) {
+        assert!(
+            fixtures.iter().any(|(_, f)| f.expect.code == Some(*code)),
+            "no fixture expects {}",
+            code.number()
+        );
+    }
+    assert!(fixtures
+        .iter()
+        .any(|(_, f)| f.api == txstate_core::Api::Voice && f.expect.code.is_none()));
+}

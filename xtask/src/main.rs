@@ -1,0 +1,249 @@
+//! Developer tasks: `cargo xtask <task>`. The README's two commands are `cargo xtask run` and
+//! `cargo xtask test`; `.ci/run` calls `cargo xtask test`.
+
+// A command-line tool: its closing summary line goes to stdout on purpose.
+#![allow(clippy::print_stdout)]
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+const HELP: &str = "\
+cargo xtask <task>
+
+  run            build and run the product (see README)
+  test           every check CI runs: fmt, clippy, tests, wasm32 build, docs
+  bench          criterion benchmarks (core validation vs jsonschema)
+  fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
+";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("run") => run(),
+        Some("bench") => bench(),
+        Some("fuzz") => fuzz(
+            args.get(1).map(String::as_str),
+            args.get(2).map(String::as_str),
+        ),
+        Some("help" | "--help" | "-h") | None => {
+            eprint!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task '{other}'\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+/// Runs a command, echoing it; fails with its exit status.
+fn step(title: &str, mut cmd: Command) -> Result {
+    eprintln!("\n== {title}\n   $ {cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{title}: cannot start: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{title}: failed ({status})"))
+    }
+}
+
+fn output(cmd: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(cmd).args(args).output().ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Installs the wasm32 target unless it is there already.
+fn ensure_wasm_target() -> Result {
+    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    let mut c = Command::new("rustup");
+    c.args(["target", "add", WASM_TARGET]);
+    step("install the wasm32 target", c)
+}
+
+fn test() -> Result {
+    ensure_wasm_target()?;
+    let mut c = cargo();
+    c.args(["fmt", "--all", "--check"]);
+    step("format", c)?;
+    let mut c = cargo();
+    c.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    step("clippy", c)?;
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--locked"]);
+    let totals = counted_step("tests", c)?;
+    let mut c = cargo();
+    c.args([
+        "check",
+        "--locked",
+        "-p",
+        "txstate-core",
+        "-p",
+        "txstate-wasm",
+        "--target",
+        WASM_TARGET,
+    ]);
+    step("core and wasm build for wasm32", c)?;
+    let mut c = cargo();
+    c.args(["doc", "--workspace", "--no-deps", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings");
+    step("docs", c)?;
+    eprintln!("\nxtask test: every check passed");
+    // The closing line CI reads: the sum of every test binary's result.
+    println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+    Ok(())
+}
+
+/// Sums of cargo test's `test result:` lines.
+#[derive(Debug, Default)]
+struct Totals {
+    passed: u64,
+    failed: u64,
+}
+
+impl Totals {
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split(';') {
+            let mut words = part.split_whitespace().rev();
+            let (Some(kind), Some(n)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let n: u64 = n.parse().unwrap_or(0);
+            match kind {
+                "passed" => self.passed += n,
+                "failed" => self.failed += n,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Like [`step`], echoing the command's stdout while summing its test results.
+fn counted_step(title: &str, mut cmd: Command) -> Result<Totals> {
+    use std::io::{BufRead, BufReader};
+    eprintln!("\n== {title}\n   $ {cmd:?}");
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("{title}: cannot start: {e}"))?;
+    let mut totals = Totals::default();
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines() {
+            let line = line.map_err(|e| format!("{title}: reading output: {e}"))?;
+            totals.add_line(&line);
+            eprintln!("{line}");
+        }
+    }
+    let status = child.wait().map_err(|e| format!("{title}: {e}"))?;
+    if status.success() {
+        Ok(totals)
+    } else {
+        println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+        Err(format!("{title}: failed ({status})"))
+    }
+}
+
+fn run() -> Result {
+    let mut c = cargo();
+    c.args(["build", "--workspace", "--locked"]);
+    step("build", c)?;
+    eprintln!(
+        "\nxtask run: the workspace builds. The server (and with it the UI and demo data) is not\n\
+         written yet, so there is nothing to start: see README, \"Status\"."
+    );
+    Ok(())
+}
+
+fn bench() -> Result {
+    let mut c = cargo();
+    c.args([
+        "bench",
+        "--locked",
+        "-p",
+        "txstate-core",
+        "--bench",
+        "validate",
+    ]);
+    step("core validation benchmark", c)
+}
+
+fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
+    let target = match target {
+        Some(t @ ("notify" | "voice")) => t,
+        _ => return Err(format!("fuzz needs a target: notify | voice\n\n{HELP}")),
+    };
+    let seconds = seconds.unwrap_or("600");
+    if output("cargo", &["fuzz", "--version"]).is_none() {
+        let mut c = cargo();
+        c.args(["install", "cargo-fuzz", "--locked"]);
+        step("install cargo-fuzz", c)?;
+    }
+    let mut c = cargo();
+    // cargo fuzz needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.
+    c.env("RUSTC_BOOTSTRAP", "1")
+        .args([
+            "fuzz",
+            "run",
+            target,
+            "--",
+            &format!("-max_total_time={seconds}"),
+        ])
+        .current_dir(root().join("fuzz"));
+    step(&format!("fuzz {target} for {seconds} s"), c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    #[test]
+    fn sums_cargo_test_result_lines() {
+        let mut t = Totals::default();
+        t.add_line("test result: ok. 21 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s");
+        t.add_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        t.add_line("running 4 tests");
+        assert_eq!((t.passed, t.failed), (24, 2));
+    }
+}
