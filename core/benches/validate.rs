@@ -62,6 +62,19 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // The same, with the verdict rendered to JSON (messages included), as the server and the
+    // wasm package do: the deferred message rendering is paid here.
+    g.bench_function("txstate-core-verdict-json", |b| {
+        let mut out = Vec::with_capacity(4096);
+        b.iter(|| {
+            for (api, body) in &corpus {
+                out.clear();
+                let v = validate(*api, black_box(body), &opts);
+                serde_json::to_writer(&mut out, &v).expect("serializes");
+                black_box(&out);
+            }
+        })
+    });
     g.bench_function("jsonschema-is-valid", |b| {
         b.iter(|| {
             for (api, body) in &corpus {

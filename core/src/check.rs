@@ -2,10 +2,9 @@
 
 use std::borrow::Cow;
 
-use serde_json::Number;
-
 use crate::codes::Code;
-use crate::json::{clip, Raw};
+use crate::json::Raw;
+use crate::message::{Absence, Message};
 use crate::names::near_miss;
 use crate::verdict::Findings;
 
@@ -15,33 +14,17 @@ pub const ID_MAX_CHARS: usize = 128;
 
 /// How a field is present.
 pub(crate) enum Presence<'r, 'a> {
-    /// Not in the body.
-    Missing,
-    /// `null`.
-    Null,
-    /// `""` or white space only.
-    Empty,
+    /// Missing, null or empty.
+    Absent(Absence),
     /// Anything else.
     Value(&'r Raw<'a>),
 }
 
-impl Presence<'_, '_> {
-    /// Why a mandatory field is unusable, when it is.
-    pub(crate) fn problem(&self) -> Option<&'static str> {
-        match self {
-            Presence::Missing => Some("is missing"),
-            Presence::Null => Some("is null"),
-            Presence::Empty => Some("is empty"),
-            Presence::Value(_) => None,
-        }
-    }
-}
-
 pub(crate) fn presence<'r, 'a>(raw: Option<&'r Raw<'a>>) -> Presence<'r, 'a> {
     match raw {
-        None => Presence::Missing,
-        Some(Raw::Null) => Presence::Null,
-        Some(Raw::Str(s)) if s.trim().is_empty() => Presence::Empty,
+        None => Presence::Absent(Absence::Missing),
+        Some(Raw::Null) => Presence::Absent(Absence::Null),
+        Some(Raw::Str(s)) if s.trim().is_empty() => Presence::Absent(Absence::Empty),
         Some(v) => Presence::Value(v),
     }
 }
@@ -49,61 +32,91 @@ pub(crate) fn presence<'r, 'a>(raw: Option<&'r Raw<'a>>) -> Presence<'r, 'a> {
 /// An optional field's value: `None` when missing or null, and when empty (`""`), which is
 /// treated as absent with a warning (partners' serializers send both for "no value").
 pub(crate) fn optional<'r, 'a>(
-    f: &mut Findings,
-    field: &str,
+    f: &mut Findings<'a>,
+    field: &'static str,
     raw: Option<&'r Raw<'a>>,
 ) -> Option<&'r Raw<'a>> {
     match presence(raw) {
-        Presence::Missing | Presence::Null => None,
-        Presence::Empty => {
-            f.warn(field, format!("{field} is empty and is treated as absent"));
+        Presence::Absent(Absence::Empty) => {
+            f.warn(field, Message::EmptyAsAbsent { field });
             None
         }
+        Presence::Absent(_) => None,
         Presence::Value(v) => Some(v),
     }
 }
 
-/// The text of a whole number (`531`, `-2`); `None` for fractions and exponents.
-pub(crate) fn integer_text(n: &Number) -> Option<String> {
-    if n.is_u64() || n.is_i64() {
-        Some(n.to_string())
-    } else {
-        None
+/// The near-miss hints of a body: `(sent, meant)`.
+pub(crate) type Hints<'h, 'a> = &'h [(&'h Cow<'a, str>, &'static str)];
+
+/// The message for a mandatory field that is missing, null or empty, with its near-miss hint.
+pub(crate) fn mandatory<'a>(
+    field: &'static str,
+    absence: Absence,
+    hints: Hints<'_, 'a>,
+    trombone: bool,
+) -> Message<'a> {
+    let sent_instead = hints
+        .iter()
+        .find(|(_, meant)| *meant == field)
+        .map(|(sent, _)| (*sent).clone());
+    Message::Mandatory {
+        field,
+        absence,
+        sent_instead,
+        trombone,
     }
+}
+
+/// The text of a whole number (`531`, `-2`); `None` for fractions and exponents.
+pub(crate) fn integer_text(n: &str) -> Option<&str> {
+    (!n.contains(['.', 'e', 'E'])).then_some(n)
 }
 
 /// Whether text has control characters (NUL included), which no id or code may hold.
 pub(crate) fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    // C0 and DEL are single bytes; C1 controls (U+0080-U+009F) all start with 0xC2.
+    s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) && s.chars().any(char::is_control)
 }
 
 /// Checks the text of an id that is present as a string: length, control characters, and a
 /// warning for white space around it. Returns whether it is usable.
-pub(crate) fn id_text(f: &mut Findings, field: &str, s: &str, invalid: Code) -> bool {
-    let n = s.chars().count();
-    if n > ID_MAX_CHARS {
-        f.error(
-            field,
-            invalid,
-            format!("{field} has {n} characters; at most {ID_MAX_CHARS} are allowed"),
-        );
-        return false;
+// A `Cow` and not a `&str`: the warning clones it, which copies nothing when it borrows the body.
+#[allow(clippy::ptr_arg)]
+pub(crate) fn id_text<'a>(
+    f: &mut Findings<'a>,
+    field: &'static str,
+    s: &Cow<'a, str>,
+    invalid: Code,
+) -> bool {
+    // Bytes bound characters from above: count characters only when it matters.
+    if s.len() > ID_MAX_CHARS {
+        let len = s.chars().count();
+        if len > ID_MAX_CHARS {
+            f.error(
+                field,
+                invalid,
+                Message::TooLong {
+                    field,
+                    len,
+                    max: ID_MAX_CHARS,
+                    unit: "characters",
+                },
+            );
+            return false;
+        }
     }
     if has_control(s) {
-        f.error(
-            field,
-            invalid,
-            format!("{field} contains control characters"),
-        );
+        f.error(field, invalid, Message::ControlCharacters { field });
         return false;
     }
-    if s.trim() != s {
+    if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
         f.warn(
             field,
-            format!(
-                "{field} \"{}\" has white space around it; it is kept as sent",
-                clip(s)
-            ),
+            Message::Padded {
+                field,
+                value: s.clone(),
+            },
         );
     }
     true
@@ -111,34 +124,27 @@ pub(crate) fn id_text(f: &mut Findings, field: &str, s: &str, invalid: Code) -> 
 
 /// Warns about every unknown top-level field, naming the field that was probably meant.
 /// Returns the hints `(sent, meant)` so that a "missing" message can point at them.
-pub(crate) fn unknown_fields<'a>(
-    f: &mut Findings,
-    unknown: &'a [Cow<'a, str>],
+pub(crate) fn unknown_fields<'u, 'a>(
+    f: &mut Findings<'a>,
+    unknown: &'u [Cow<'a, str>],
     known: &[&'static str],
-) -> Vec<(&'a str, &'static str)> {
+) -> Vec<(&'u Cow<'a, str>, &'static str)> {
     let mut hints = Vec::new();
     for name in unknown {
         match near_miss(name, known) {
             Some(meant) => {
                 f.warn(
-                    name,
-                    format!("unknown field \"{}\" is ignored: did you mean \"{meant}\"? Field names are case-sensitive", clip(name)),
+                    name.clone(),
+                    Message::NearMiss {
+                        name: name.clone(),
+                        meant,
+                        in_additional_info: false,
+                    },
                 );
-                hints.push((name.as_ref(), meant));
+                hints.push((name, meant));
             }
-            None => f.warn(name, format!("unknown field \"{}\" is ignored", clip(name))),
+            None => f.warn(name.clone(), Message::Unknown { name: name.clone() }),
         }
     }
     hints
-}
-
-/// The message for a mandatory field that is missing, null or empty, with the near-miss hint.
-pub(crate) fn missing_message(field: &str, problem: &str, hints: &[(&str, &str)]) -> String {
-    match hints.iter().find(|(_, meant)| *meant == field) {
-        Some((sent, _)) => format!(
-            "{field} is mandatory and {problem}; the body has \"{}\" instead (names are case-sensitive)",
-            clip(sent)
-        ),
-        None => format!("{field} is mandatory and {problem}"),
-    }
 }

@@ -1,5 +1,8 @@
 //! Reading a request body: one JSON object whose top-level fields land in the slots of the
-//! API's known field names, without building a generic map (the validator's hot path).
+//! API's known field names. A purpose-built single-pass scanner (the validator's hot path):
+//! UTF-8 is checked once, strings borrow from the body unless they hold escapes, and values the
+//! validators never read (unknown fields, nested arrays) are checked for well-formedness and
+//! skipped without recursion, so no input can overflow the stack.
 //!
 //! Decisions (docs/decisions.md): a leading UTF-8 byte-order mark is skipped; a duplicate key
 //! makes the body unreadable, because parsers disagree on which copy wins and a partner's
@@ -8,28 +11,24 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize as _, Deserializer};
-use serde_json::{Map, Number, Value};
-
 /// Largest accepted body (contract: "body at most 64 KiB").
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// One top-level value, as much of it as validation needs.
+/// One value, as much of it as validation needs.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Raw<'a> {
     /// `null`
     Null,
     /// `true` / `false`
     Bool(bool),
-    /// A number, as serde_json read it.
-    Number(Number),
+    /// A number: its text as sent (valid JSON number grammar).
+    Number(&'a str),
     /// A string, borrowed from the body when it has no escapes.
     Str(Cow<'a, str>),
-    /// An array (its content is never needed).
-    Array,
-    /// An object (needed for additionalInfo given as an object).
-    Object(Map<String, Value>),
+    /// An array: its text as sent.
+    Array(&'a str),
+    /// An object: its text as sent.
+    Object(&'a str),
 }
 
 impl Raw<'_> {
@@ -40,7 +39,7 @@ impl Raw<'_> {
             Raw::Bool(_) => "a boolean",
             Raw::Number(_) => "a number",
             Raw::Str(_) => "a string",
-            Raw::Array => "an array",
+            Raw::Array(_) => "an array",
             Raw::Object(_) => "an object",
         }
     }
@@ -49,11 +48,11 @@ impl Raw<'_> {
 /// Why a body could not be read as one JSON object.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BodyError {
-    /// Empty or whitespace only.
+    /// Empty or white space only.
     Empty,
     /// Over [`MAX_BODY_BYTES`].
     TooLarge(usize),
-    /// Not JSON (serde_json's reason, with line and column).
+    /// Not JSON: what was wrong, and where.
     NotJson(String),
     /// JSON, but not an object.
     NotObject(&'static str),
@@ -80,16 +79,16 @@ impl fmt::Display for BodyError {
     }
 }
 
-/// A body read against a list of known field names.
+/// A body read against `N` known field names.
 #[derive(Debug)]
-pub struct Body<'a> {
+pub struct Body<'a, const N: usize> {
     /// One slot per known name, in the order of the list.
-    pub fields: Vec<Option<Raw<'a>>>,
+    pub fields: [Option<Raw<'a>>; N],
     /// Keys that are not in the list, in body order.
     pub unknown: Vec<Cow<'a, str>>,
 }
 
-impl<'a> Body<'a> {
+impl<'a, const N: usize> Body<'a, N> {
     /// The value of known field `i`.
     pub fn get(&self, i: usize) -> Option<&Raw<'a>> {
         self.fields.get(i).and_then(Option::as_ref)
@@ -97,191 +96,388 @@ impl<'a> Body<'a> {
 }
 
 /// Reads `bytes` as one JSON object whose fields are looked up in `known`.
-pub fn read_object<'a>(
+pub fn read_object<'a, const N: usize>(
     bytes: &'a [u8],
-    known: &'static [&'static str],
-) -> Result<Body<'a>, BodyError> {
+    known: &[&str; N],
+) -> Result<Body<'a, N>, BodyError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(BodyError::TooLarge(bytes.len()));
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| BodyError::NotJson(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    let mut s = Scanner {
+        text,
+        b: bytes,
+        pos: 0,
+    };
+    s.ws();
+    if s.pos == s.b.len() {
         return Err(BodyError::Empty);
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let mut dup = None;
-    let body = ObjectSeed {
-        known,
-        dup: &mut dup,
+    if s.peek() != Some(b'{') {
+        // Say what it is when it is well-formed JSON, else where it breaks.
+        let kind = s.skip_value().map_err(|e| s.not_json(e))?;
+        s.end().map_err(|e| s.not_json(e))?;
+        return Err(BodyError::NotObject(kind));
     }
-    .deserialize(&mut de);
-    let body = match body {
-        Ok(body) => body,
-        Err(e) => {
-            return Err(match dup {
-                Some(BodyProblem::Duplicate(k)) => BodyError::DuplicateKey(k),
-                Some(BodyProblem::NotObject(t)) => BodyError::NotObject(t),
-                None => BodyError::NotJson(e.to_string()),
-            })
-        }
-    };
-    de.end().map_err(|e| BodyError::NotJson(e.to_string()))?;
+    let body = s.object(known)?;
+    s.end().map_err(|e| s.not_json(e))?;
     Ok(body)
 }
 
-/// Problems the visitor finds that serde_json's error type cannot carry as data.
-enum BodyProblem {
-    Duplicate(String),
-    NotObject(&'static str),
+struct Scanner<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    pos: usize,
 }
 
-struct ObjectSeed<'p> {
-    known: &'static [&'static str],
-    dup: &'p mut Option<BodyProblem>,
-}
+type Scan<T> = Result<T, &'static str>;
 
-impl<'de> DeserializeSeed<'de> for ObjectSeed<'_> {
-    type Value = Body<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl ObjectSeed<'_> {
-    fn not_object<E: de::Error>(self, t: &'static str) -> Result<Body<'static>, E> {
-        *self.dup = Some(BodyProblem::NotObject(t));
-        Err(E::custom("not an object"))
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectSeed<'_> {
-    type Value = Body<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
+impl<'a> Scanner<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut fields: Vec<Option<Raw<'de>>> = vec![None; self.known.len()];
-        let mut unknown: Vec<Cow<'de, str>> = Vec::new();
-        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            match self.known.iter().position(|k| *k == key) {
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8, what: &'static str) -> Scan<()> {
+        self.ws();
+        if self.peek() == Some(c) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(what)
+        }
+    }
+
+    fn end(&mut self) -> Scan<()> {
+        self.ws();
+        if self.pos == self.b.len() {
+            Ok(())
+        } else {
+            Err("trailing characters after the JSON value")
+        }
+    }
+
+    /// "expected ... at line L column C", like serde_json's messages.
+    fn not_json(&self, what: &str) -> BodyError {
+        let before = &self.b[..self.pos.min(self.b.len())];
+        let line = before.iter().filter(|c| **c == b'\n').count() + 1;
+        let col = before.iter().rev().take_while(|c| **c != b'\n').count() + 1;
+        BodyError::NotJson(format!("{what} at line {line} column {col}"))
+    }
+
+    fn object<const N: usize>(&mut self, known: &[&str; N]) -> Result<Body<'a, N>, BodyError> {
+        let mut body = Body {
+            fields: std::array::from_fn(|_| None),
+            unknown: Vec::new(),
+        };
+        self.pos += 1; // '{'
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(body);
+        }
+        loop {
+            self.eat(b'"', "expected a key in double quotes")
+                .map_err(|e| self.not_json(e))?;
+            let key = self.string().map_err(|e| self.not_json(e))?;
+            self.eat(b':', "expected ':'")
+                .map_err(|e| self.not_json(e))?;
+            // Length and first byte rule out most names before comparing bytes.
+            let kb = key.as_bytes();
+            let slot = known.iter().position(|k| {
+                k.len() == kb.len() && k.as_bytes().first() == kb.first() && k.as_bytes() == kb
+            });
+            match slot {
                 Some(i) => {
-                    let value = map.next_value::<RawValue<'de>>()?.0;
-                    if fields[i].is_some() {
-                        *self.dup = Some(BodyProblem::Duplicate(key.into_owned()));
-                        return Err(de::Error::custom("duplicate key"));
+                    let value = self.value().map_err(|e| self.not_json(e))?;
+                    if body.fields[i].is_some() {
+                        return Err(BodyError::DuplicateKey(key.into_owned()));
                     }
-                    fields[i] = Some(value);
+                    body.fields[i] = Some(value);
                 }
                 None => {
-                    map.next_value::<IgnoredAny>()?;
-                    if unknown.contains(&key) {
-                        *self.dup = Some(BodyProblem::Duplicate(key.into_owned()));
-                        return Err(de::Error::custom("duplicate key"));
+                    self.ws();
+                    self.skip_value().map_err(|e| self.not_json(e))?;
+                    if body.unknown.contains(&key) {
+                        return Err(BodyError::DuplicateKey(key.into_owned()));
                     }
-                    unknown.push(key);
+                    body.unknown.push(key);
+                }
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(body);
+                }
+                _ => return Err(self.not_json("expected ',' or '}'")),
+            }
+            self.ws();
+        }
+    }
+
+    /// A value whose content validation may read.
+    fn value(&mut self) -> Scan<Raw<'a>> {
+        self.ws();
+        let start = self.pos;
+        match self.peek() {
+            Some(b'"') => {
+                self.pos += 1;
+                self.string().map(Raw::Str)
+            }
+            Some(b'{') => {
+                self.skip_value()?;
+                Ok(Raw::Object(&self.text[start..self.pos]))
+            }
+            Some(b'[') => {
+                self.skip_value()?;
+                Ok(Raw::Array(&self.text[start..self.pos]))
+            }
+            Some(b't') => self.literal(b"true").map(|()| Raw::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|()| Raw::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|()| Raw::Null),
+            Some(b'-' | b'0'..=b'9') => self.number().map(Raw::Number),
+            Some(_) => Err("expected a value"),
+            None => Err("unexpected end of input"),
+        }
+    }
+
+    fn literal(&mut self, lit: &[u8]) -> Scan<()> {
+        if self.b[self.pos..].starts_with(lit) {
+            self.pos += lit.len();
+            Ok(())
+        } else {
+            Err("expected a value")
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// A number per RFC 8259: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    fn number(&mut self) -> Scan<&'a str> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return Err("invalid number"),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err("invalid number");
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err("invalid number");
+            }
+        }
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// The rest of a string after its opening quote.
+    fn string(&mut self) -> Scan<Cow<'a, str>> {
+        let start = self.pos;
+        self.skip_plain();
+        match self.peek() {
+            Some(b'"') => {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Ok(Cow::Borrowed(s));
+            }
+            Some(b'\\') => {}
+            Some(_) => return Err("control character in a string"),
+            None => return Err("unterminated string"),
+        }
+        // Escapes: build the decoded text.
+        let mut out = String::from(&self.text[start..self.pos]);
+        loop {
+            let run = self.pos;
+            self.skip_plain();
+            out.push_str(&self.text[run..self.pos]);
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    let c = self.peek().ok_or("unterminated string")?;
+                    self.pos += 1;
+                    match c {
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'/' => out.push('/'),
+                        b'b' => out.push('\u{8}'),
+                        b'f' => out.push('\u{c}'),
+                        b'n' => out.push('\n'),
+                        b'r' => out.push('\r'),
+                        b't' => out.push('\t'),
+                        b'u' => out.push(self.unicode_escape()?),
+                        _ => return Err("invalid escape"),
+                    }
+                }
+                Some(_) => return Err("control character in a string"),
+                None => return Err("unterminated string"),
+            }
+        }
+    }
+
+    /// Moves past string bytes that need no attention (anything but `"`, `\\` and control
+    /// characters), eight at a time where it can.
+    fn skip_plain(&mut self) {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        // Whether any byte of `w` is zero (exact as to "any").
+        let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            let special = zero_byte(w ^ (ONES * u64::from(b'"')))
+                | zero_byte(w ^ (ONES * u64::from(b'\\')))
+                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+            if special != 0 {
+                break;
+            }
+            self.pos += 8;
+        }
+        while let Some(c) = self.peek() {
+            if c == b'"' || c == b'\\' || c < 0x20 {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn hex4(&mut self) -> Scan<u32> {
+        let h = self
+            .b
+            .get(self.pos..self.pos + 4)
+            .ok_or("invalid unicode escape")?;
+        let s = std::str::from_utf8(h).map_err(|_| "invalid unicode escape")?;
+        let n = u32::from_str_radix(s, 16).map_err(|_| "invalid unicode escape")?;
+        if !h.iter().all(u8::is_ascii_hexdigit) {
+            return Err("invalid unicode escape");
+        }
+        self.pos += 4;
+        Ok(n)
+    }
+
+    /// After `\u`: one code point, joining a surrogate pair; lone surrogates are refused.
+    fn unicode_escape(&mut self) -> Scan<char> {
+        let hi = self.hex4()?;
+        let cp = match hi {
+            0xD800..=0xDBFF => {
+                if !self.b[self.pos..].starts_with(b"\\u") {
+                    return Err("lone surrogate in a unicode escape");
+                }
+                self.pos += 2;
+                let lo = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&lo) {
+                    return Err("lone surrogate in a unicode escape");
+                }
+                0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err("lone surrogate in a unicode escape"),
+            cp => cp,
+        };
+        char::from_u32(cp).ok_or("invalid unicode escape")
+    }
+
+    /// Checks one value and moves past it, without recursion. Returns its JSON type.
+    fn skip_value(&mut self) -> Scan<&'static str> {
+        // Open containers: true for an object, false for an array.
+        let mut stack: Vec<bool> = Vec::new();
+        let mut kind = None;
+        loop {
+            // At the start of a value.
+            self.ws();
+            let t = match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                        "an object"
+                    } else {
+                        stack.push(true);
+                        self.eat(b'"', "expected a key in double quotes")?;
+                        self.string()?;
+                        self.eat(b':', "expected ':'")?;
+                        kind.get_or_insert("an object");
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                        "an array"
+                    } else {
+                        stack.push(false);
+                        kind.get_or_insert("an array");
+                        continue;
+                    }
+                }
+                _ => match self.value()? {
+                    Raw::Str(_) => "a string",
+                    Raw::Number(_) => "a number",
+                    Raw::Bool(_) => "a boolean",
+                    _ => "null",
+                },
+            };
+            kind.get_or_insert(t);
+            // After a value: close containers or go on to the next element.
+            loop {
+                let Some(&in_object) = stack.last() else {
+                    return Ok(kind.unwrap_or(t));
+                };
+                self.ws();
+                match (self.peek(), in_object) {
+                    (Some(b','), true) => {
+                        self.pos += 1;
+                        self.eat(b'"', "expected a key in double quotes")?;
+                        self.string()?;
+                        self.eat(b':', "expected ':'")?;
+                        break;
+                    }
+                    (Some(b','), false) => {
+                        self.pos += 1;
+                        break;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        self.pos += 1;
+                        stack.pop();
+                    }
+                    (None, _) => return Err("unexpected end of input"),
+                    (_, true) => return Err("expected ',' or '}'"),
+                    (_, false) => return Err("expected ',' or ']'"),
                 }
             }
         }
-        Ok(Body { fields, unknown })
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        self.not_object("an array")
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-        self.not_object("a string")
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        self.not_object("a boolean")
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        self.not_object("a number")
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        self.not_object("a number")
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        self.not_object("a number")
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        self.not_object("null")
-    }
-}
-
-/// A string that borrows from the input when it can.
-struct CowStr<'a>(Cow<'a, str>);
-
-impl<'de> de::Deserialize<'de> for CowStr<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = CowStr<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(CowStr(Cow::Owned(v)))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// A [`Raw`] value.
-struct RawValue<'a>(Raw<'a>);
-
-impl<'de> de::Deserialize<'de> for RawValue<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawValue<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Null))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Bool(v)))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Number(v.into())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Number(v.into())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Number::from_f64(v)
-                    .map(|n| RawValue(Raw::Number(n)))
-                    .ok_or_else(|| E::custom("number out of range"))
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Str(Cow::Borrowed(v))))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Str(Cow::Owned(v.to_owned()))))
-            }
-            fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(RawValue(Raw::Str(Cow::Owned(v))))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(RawValue(Raw::Array))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                let v = Map::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(RawValue(Raw::Object(v)))
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -298,14 +494,37 @@ pub fn clip(s: &str) -> Cow<'_, str> {
 mod tests {
     use super::*;
 
-    const KNOWN: &[&str] = &["a", "b"];
+    const KNOWN: &[&str; 2] = &["a", "b"];
 
     #[test]
     fn reads_known_and_unknown_fields() {
-        let body = read_object(br#"{"a":"x","z":1,"b":null}"#, KNOWN).expect("object");
+        let body = read_object(br#" {"a":"x","z":[1,{"q":[]}],"b":null} "#, KNOWN).expect("object");
         assert_eq!(body.get(0), Some(&Raw::Str(Cow::Borrowed("x"))));
         assert_eq!(body.get(1), Some(&Raw::Null));
         assert_eq!(body.unknown, vec![Cow::Borrowed("z")]);
+    }
+
+    #[test]
+    fn reads_every_kind_of_value() {
+        let cases: &[(&str, Raw<'_>)] = &[
+            (
+                r#"{"a":"x\"\\\/\n\u00e9\ud83d\ude00"}"#,
+                Raw::Str(Cow::Owned("x\"\\/\né😀".into())),
+            ),
+            (r#"{"a":-12.5e+3}"#, Raw::Number("-12.5e+3")),
+            (r#"{"a":0}"#, Raw::Number("0")),
+            (r#"{"a":true}"#, Raw::Bool(true)),
+            (r#"{"a":false}"#, Raw::Bool(false)),
+            (r#"{"a":[1, "x"]}"#, Raw::Array("[1, \"x\"]")),
+            (
+                r#"{"a":{"k": {"l": 1}}}"#,
+                Raw::Object("{\"k\": {\"l\": 1}}"),
+            ),
+        ];
+        for (input, want) in cases {
+            let body = read_object(input.as_bytes(), KNOWN).expect(input);
+            assert_eq!(body.get(0), Some(want), "{input}");
+        }
     }
 
     #[test]
@@ -327,12 +546,43 @@ mod tests {
                 "{input:?}"
             );
         }
-        for bad in [&b"{"[..], b"{}x", b"{\"a\":\"\xff\"}", b"{'a':1}"] {
+        let bad: &[&[u8]] = &[
+            b"{",
+            b"{}x",
+            b"{\"a\":\"\xff\"}",
+            b"{'a':1}",
+            b"{\"a\":01}",
+            b"{\"a\":1.}",
+            b"{\"a\":-}",
+            b"{\"a\":tru}",
+            b"{\"a\":\"\\x\"}",
+            b"{\"a\":\"\\ud800\"}",
+            b"{\"a\":\"\x01\"}",
+            b"{\"a\":1,}",
+            b"{\"z\":[1,]}",
+            b"{\"z\":[1 2]}",
+            b"{\"z\":{\"k\" 1}}",
+            b"{\"z\":{\"k\":1,}}",
+            b"[1,",
+            b"hello",
+        ];
+        for input in bad {
             assert!(
-                matches!(read_object(bad, KNOWN), Err(BodyError::NotJson(_))),
-                "{bad:?}"
+                matches!(read_object(input, KNOWN), Err(BodyError::NotJson(_))),
+                "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn says_where_the_json_breaks() {
+        let err = read_object(b"{\n  \"a\": tru\n}", KNOWN).err();
+        assert_eq!(
+            err,
+            Some(BodyError::NotJson(
+                "expected a value at line 2 column 8".into()
+            ))
+        );
     }
 
     #[test]
@@ -347,21 +597,39 @@ mod tests {
 
     #[test]
     fn deep_nesting_never_overflows_the_stack() {
-        // Arrays are skipped without recursion wherever they are: harmless.
         let arrays =
             |key: &str| format!("{{\"{key}\":{}{}}}", "[".repeat(30_000), "]".repeat(30_000));
         assert!(read_object(arrays("a").as_bytes(), KNOWN).is_ok());
         assert!(read_object(arrays("z").as_bytes(), KNOWN).is_ok());
-        // Objects in a known field are built, and serde_json's recursion limit refuses them.
         let objects = format!(
             "{{\"a\":{}1{}}}",
             "{\"a\":".repeat(10_000),
             "}".repeat(10_000)
         );
+        assert!(read_object(objects.as_bytes(), KNOWN).is_ok());
+        let unclosed = format!("{{\"a\":{}", "[".repeat(30_000));
         assert!(matches!(
-            read_object(objects.as_bytes(), KNOWN),
+            read_object(unclosed.as_bytes(), KNOWN),
             Err(BodyError::NotJson(_))
         ));
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_what_is_json() {
+        let samples = [
+            r#"{"a":[{"b":[1,2,{"c":null}]},"x"],"b":{"d":[]}}"#,
+            r#"{"a":1e5,"b":-0.0}"#,
+            r#"{"a" : "\u0041" , "b" : [ ] }"#,
+            r#"{"a":[1,2,]}"#,
+            r#"{"a":[1,2]]}"#,
+            r#"{"a":{"b":1}}}"#,
+            r#"{"a":"\uDC00"}"#,
+        ];
+        for s in samples {
+            let ours = read_object(s.as_bytes(), KNOWN).is_ok();
+            let theirs = serde_json::from_str::<serde_json::Value>(s).is_ok();
+            assert_eq!(ours, theirs, "{s}");
+        }
     }
 
     #[test]
@@ -369,5 +637,24 @@ mod tests {
         assert_eq!(clip("abc"), "abc");
         let long = "é".repeat(100);
         assert_eq!(clip(&long).chars().count(), 65);
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Any string serde_json writes, we read back exactly (escapes, control characters,
+        /// non-ASCII, every length around the 8-byte scanning steps).
+        #[test]
+        fn reads_back_any_string(s in "\\PC{0,40}|[\\x00-\\x7f]{0,40}|.{0,3}\"\\\\.{0,20}") {
+            let body = format!("{{\"a\":{}}}", serde_json::to_string(&s).expect("serializes"));
+            let read = read_object(body.as_bytes(), &["a"]).expect("valid JSON");
+            prop_assert_eq!(read.get(0), Some(&Raw::Str(Cow::Owned(s))));
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! in `docs/decisions.md`.
 //!
 //! - [`codes`]: the one table of response codes and HTTP statuses.
-//! - [`verdict`]: the [`Verdict`] every validation returns.
+//! - [`verdict`]: the [`Verdict`] every validation returns; [`message`]: what its findings say.
 //! - [`notify`], [`voice`]: validation of the two APIs' request bodies.
 //! - `rules`: deployment rules 1102–1105 against a [`Catalog`].
 //! - [`catalog`]: the platform model (actions, deployments).
@@ -23,6 +23,7 @@ pub mod fixture;
 pub mod ids;
 pub mod json;
 pub mod lists;
+pub mod message;
 pub mod names;
 pub mod notify;
 pub mod report;
@@ -37,8 +38,9 @@ pub use catalog::{
     ResponseType,
 };
 pub use codes::{Api, Code, CodeInfo, StatusProfile};
+pub use message::Message;
 pub use notify::{validate_notify, NotifyPayload, ResponseState};
-pub use verdict::{FieldError, Normalized, Verdict, Warning};
+pub use verdict::{Description, FieldError, Normalized, Verdict, Warning};
 pub use voice::{validate_voice, VoicePayload};
 
 /// What validation takes besides the body.
@@ -54,7 +56,7 @@ pub struct Options<'c> {
 }
 
 /// Validates a request body of `api`.
-pub fn validate(api: Api, body: &[u8], opts: &Options<'_>) -> Verdict {
+pub fn validate<'a>(api: Api, body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     match api {
         Api::Notify => validate_notify(body, opts),
         Api::Voice => validate_voice(body, opts),

@@ -2,50 +2,80 @@
 //! meant). `refTransID`, `reftransid`, `ref_trans_id` and `refTransld` all point at
 //! `refTransId`; `call_state` and `callState` at `call-state`.
 
-/// Folds a name for comparison: ASCII lowercase, separators dropped.
-fn fold(s: &str) -> String {
-    s.chars()
+/// Longest name considered (longer unknown names are never near misses).
+const MAX: usize = 64;
+
+/// Folds a name for comparison into `buf`: lowercase, separators dropped. `None` if too long.
+fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
+    let mut n = 0;
+    for c in s
+        .chars()
         .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
         .flat_map(char::to_lowercase)
-        .collect()
+    {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(&buf[..n])
 }
 
-/// Levenshtein distance, bounded: anything above `max` is reported as `max + 1`.
+/// Levenshtein distance, bounded: anything above `max` is reported as `max + 1`. Only the
+/// diagonal band `|i - j| <= max` can hold a distance within `max`, so only it is computed,
+/// and a row whose cells all exceed `max` ends the work.
 fn distance(a: &[char], b: &[char], max: usize) -> usize {
     if a.len().abs_diff(b.len()) > max {
         return max + 1;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
+    let over = max + 1;
+    let mut prev = [over; MAX + 1];
+    let mut cur = [over; MAX + 1];
+    for (j, p) in prev.iter_mut().enumerate().take(b.len().min(max) + 1) {
+        *p = j;
+    }
     for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        let row = i + 1;
+        let lo = row.saturating_sub(max);
+        let hi = (row + max).min(b.len());
+        cur[..=b.len()].fill(over);
+        if lo == 0 {
+            cur[0] = row;
+        }
+        let mut best = if lo == 0 { row } else { over };
+        for j in lo.max(1)..=hi {
+            let sub = prev[j - 1] + usize::from(*ca != b[j - 1]);
+            let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(over);
+            cur[j] = v;
+            best = best.min(v);
+        }
+        if best > max {
+            return over;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()].min(max + 1)
+    prev[b.len()].min(over)
 }
 
-/// The known name that `unknown` most likely meant, if any.
+/// The known name that `unknown` most likely meant, if any. Allocates nothing.
 pub fn near_miss(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
-    if unknown.chars().count() > 64 {
-        return None;
-    }
-    let u = fold(unknown);
-    if let Some(k) = known.iter().find(|k| fold(k) == u) {
-        return Some(k);
-    }
-    let uc: Vec<char> = u.chars().collect();
+    let mut ubuf = [' '; MAX];
+    let u = fold(unknown, &mut ubuf)?;
     // Short names would match too much at distance 2.
-    let max = if uc.len() >= 8 { 2 } else { 1 };
-    known
-        .iter()
-        .map(|k| (distance(&uc, &fold(k).chars().collect::<Vec<_>>(), max), *k))
-        .filter(|(d, _)| *d <= max)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, k)| k)
+    let max = if u.len() >= 8 { 2 } else { 1 };
+    let mut best: Option<(usize, &'static str)> = None;
+    for k in known {
+        let mut kbuf = [' '; MAX];
+        let Some(kf) = fold(k, &mut kbuf) else {
+            continue;
+        };
+        if kf == u {
+            return Some(k);
+        }
+        let d = distance(u, kf, max);
+        if d <= max && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, k));
+        }
+    }
+    best.map(|(_, k)| k)
 }
 
 #[cfg(test)]
@@ -67,6 +97,50 @@ mod tests {
         "a-party",
         "b-party",
     ];
+
+    #[test]
+    fn banded_distance_matches_the_full_one() {
+        fn full(a: &[char], b: &[char]) -> usize {
+            let mut prev: Vec<usize> = (0..=b.len()).collect();
+            for (i, ca) in a.iter().enumerate() {
+                let mut cur = vec![i + 1; b.len() + 1];
+                for (j, cb) in b.iter().enumerate() {
+                    cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                        .min(prev[j + 1] + 1)
+                        .min(cur[j] + 1);
+                }
+                prev = cur;
+            }
+            prev[b.len()]
+        }
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "refTransId",
+            "reftransid",
+            "refTransld",
+            "responseState",
+            "responseStatus",
+            "callstate",
+            "callsource",
+            "xyz",
+        ];
+        for a in words {
+            for b in words {
+                let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                for max in 0..4 {
+                    assert_eq!(
+                        distance(&ac, &bc, max),
+                        full(&ac, &bc).min(max + 1),
+                        "{a} {b} {max}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn suggests_what_was_meant() {

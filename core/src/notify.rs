@@ -3,12 +3,14 @@
 //! Check order (contract decision): 1101 → 1108 → 499 (optional fields) → 1102 → 1103 → 1104
 //! → 1105. Every problem is listed; the first in that order decides.
 
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
-use crate::check::{self, id_text, integer_text, missing_message, presence, Presence};
+use serde::{Deserialize, Serialize};
+
+use crate::check::{self, id_text, integer_text, mandatory, presence, Hints, Presence};
 use crate::codes::{Api, Code};
-use crate::json::{clip, read_object, Raw};
+use crate::json::{read_object, BodyError, Raw};
+use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
 use crate::rules;
 use crate::time::DateTime;
@@ -16,7 +18,7 @@ use crate::verdict::{Findings, Normalized, Verdict};
 use crate::Options;
 
 /// The request's field names, in the contract's order.
-pub const FIELDS: &[&str] = &[
+pub const FIELDS: &[&str; 5] = &[
     "responseState",
     "refTransId",
     "deploymentId",
@@ -30,13 +32,18 @@ const RESPONSE_TIME: usize = 3;
 const ADDITIONAL_INFO: usize = 4;
 
 /// Keys of additionalInfo the platform reads.
-pub const INFO_KEYS: &[&str] = &["responseCode", "responseDesc"];
+pub const INFO_KEYS: &[&str; 2] = &["responseCode", "responseDesc"];
 
 /// additionalInfo is at most this many bytes (contract: "additionalInfo at most 4 KiB").
 pub const INFO_MAX_BYTES: usize = 4096;
 
 /// A responseTime later than `now` by more than this gets a warning (clock skew allowance).
 pub const FUTURE_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
+const STATES: Expectation = Expectation::Words("\"531\" (success) or \"532\" (failure)");
+const INFO_OBJECT: Expectation = Expectation::Words(
+    "a JSON object encoded in a string, such as \"{\\\"responseCode\\\":\\\"403\\\"}\"",
+);
 
 /// `531` or `532`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -71,21 +78,46 @@ impl ResponseState {
 /// A notification as stored once validated.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NotifyPayload {
+pub struct NotifyPayload<'a> {
     /// 531 or 532.
     pub response_state: ResponseState,
     /// The platform's transaction id.
-    pub ref_trans_id: String,
+    #[serde(borrow)]
+    pub ref_trans_id: Cow<'a, str>,
     /// The deployment.
-    pub deployment_id: String,
+    #[serde(borrow)]
+    pub deployment_id: Cow<'a, str>,
     /// `yyyy-MM-dd HH:mm:ss` (RFC 3339 input converted to UTC), if given.
-    pub response_time: Option<String>,
+    #[serde(borrow)]
+    pub response_time: Option<Cow<'a, str>>,
     /// additionalInfo.responseCode, as text, if given.
-    pub response_code: Option<String>,
+    #[serde(borrow)]
+    pub response_code: Option<Cow<'a, str>>,
     /// additionalInfo.responseDesc, if given.
-    pub response_desc: Option<String>,
-    /// additionalInfo as compact JSON object text, if given.
-    pub additional_info: Option<String>,
+    #[serde(borrow)]
+    pub response_desc: Option<Cow<'a, str>>,
+    /// additionalInfo as sent (a JSON object's text), if given.
+    #[serde(borrow)]
+    pub additional_info: Option<Cow<'a, str>>,
+}
+
+fn own(c: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(c.into_owned())
+}
+
+impl NotifyPayload<'_> {
+    /// The payload with nothing borrowed from the body.
+    pub fn into_owned(self) -> NotifyPayload<'static> {
+        NotifyPayload {
+            response_state: self.response_state,
+            ref_trans_id: own(self.ref_trans_id),
+            deployment_id: own(self.deployment_id),
+            response_time: self.response_time.map(own),
+            response_code: self.response_code.map(own),
+            response_desc: self.response_desc.map(own),
+            additional_info: self.additional_info.map(own),
+        }
+    }
 }
 
 /// The check order of notify codes.
@@ -103,12 +135,12 @@ fn rank(code: Code) -> u8 {
 }
 
 /// Validates a notify request body.
-pub fn validate_notify(body: &[u8], opts: &Options<'_>) -> Verdict {
+pub fn validate_notify<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     let mut f = Findings::new(Api::Notify, rank);
     let body = match read_object(body, FIELDS) {
         Ok(body) => body,
         Err(e) => {
-            f.error("body", Code::RequestFailed, e.to_string());
+            f.error("body", Code::RequestFailed, Message::Body(e));
             return f.finish(opts.profile, None, None);
         }
     };
@@ -126,7 +158,7 @@ pub fn validate_notify(body: &[u8], opts: &Options<'_>) -> Verdict {
             Some(catalog) => rules::check(&mut f, catalog, dep, state, code),
             None if !f.has_errors() => f.warn(
                 "deploymentId",
-                "no catalog was given: the deployment rules (1102-1105) and the responseCode lists were not checked".into(),
+                Message::Static("no catalog was given: the deployment rules (1102-1105) and the responseCode lists were not checked"),
             ),
             None => {}
         }
@@ -142,7 +174,7 @@ pub fn validate_notify(body: &[u8], opts: &Options<'_>) -> Verdict {
                 response_time,
                 response_code: info.response_code,
                 response_desc: info.response_desc,
-                additional_info: info.json,
+                additional_info: info.text,
             }))
         }
         _ => None,
@@ -150,249 +182,269 @@ pub fn validate_notify(body: &[u8], opts: &Options<'_>) -> Verdict {
     f.finish(opts.profile, Some(Code::Notified), normalized)
 }
 
-fn response_state(
-    f: &mut Findings,
-    raw: Option<&Raw<'_>>,
-    hints: &[(&str, &str)],
+fn response_state<'a>(
+    f: &mut Findings<'a>,
+    raw: Option<&Raw<'a>>,
+    hints: Hints<'_, 'a>,
 ) -> Option<ResponseState> {
     const FIELD: &str = "responseState";
     let raw = match presence(raw) {
         Presence::Value(v) => v,
-        p => {
-            let problem = p.problem().unwrap_or_default();
+        Presence::Absent(absence) => {
             f.error(
                 FIELD,
                 Code::MandatoryMissing,
-                missing_message(FIELD, problem, hints),
+                mandatory(FIELD, absence, hints, false),
             );
             return None;
         }
     };
-    let not_allowed = |f: &mut Findings, shown: &str| {
-        f.error(
-            FIELD,
-            Code::ResponseStateNotAllowed,
-            format!("responseState must be \"531\" (success) or \"532\" (failure); got {shown}"),
-        );
-        None
+    let (state, got) = match raw {
+        Raw::Str(s) => (ResponseState::parse(s), Got::Text(s.clone())),
+        Raw::Number(n) => (
+            integer_text(n).and_then(ResponseState::parse),
+            Got::Number(n),
+        ),
+        other => (None, Got::Type(other.type_name())),
     };
-    match raw {
-        Raw::Str(s) => match ResponseState::parse(s) {
-            Some(state) => Some(state),
-            None => not_allowed(f, &format!("\"{}\"", clip(s))),
-        },
-        Raw::Number(n) => {
-            match integer_text(n).as_deref().and_then(ResponseState::parse) {
-                Some(state) => {
-                    f.warn(FIELD, format!("responseState is documented as a string: send \"{}\", not the number {n}", state.as_str()));
-                    Some(state)
-                }
-                None => not_allowed(f, &format!("the number {n}")),
-            }
+    match (state, raw) {
+        (Some(state), Raw::Number(n)) => {
+            f.warn(
+                FIELD,
+                Message::NumberAsString {
+                    field: FIELD,
+                    number: n,
+                },
+            );
+            Some(state)
         }
-        other => not_allowed(f, other.type_name()),
+        (Some(state), _) => Some(state),
+        (None, _) => {
+            f.expected(FIELD, Code::ResponseStateNotAllowed, STATES, got);
+            None
+        }
     }
 }
 
-fn id(
-    f: &mut Findings,
-    field: &str,
-    raw: Option<&Raw<'_>>,
-    hints: &[(&str, &str)],
-) -> Option<String> {
+fn id<'a>(
+    f: &mut Findings<'a>,
+    field: &'static str,
+    raw: Option<&Raw<'a>>,
+    hints: Hints<'_, 'a>,
+) -> Option<Cow<'a, str>> {
     match presence(raw) {
         Presence::Value(Raw::Str(s)) => {
-            id_text(f, field, s, Code::RequestFailed).then(|| s.to_string())
+            id_text(f, field, s, Code::RequestFailed).then(|| s.clone())
         }
         Presence::Value(Raw::Number(n)) => {
             f.error(
                 field,
                 Code::MandatoryMissing,
-                format!("{field} must be a string: send \"{n}\" (ids given as JSON numbers lose digits past 2^53)"),
+                Message::IdAsNumber { field, number: n },
             );
             None
         }
         Presence::Value(other) => {
+            let got = Got::Type(other.type_name());
             f.error(
                 field,
                 Code::MandatoryMissing,
-                format!(
-                    "{field} must be a non-empty string; got {}",
-                    other.type_name()
-                ),
+                Message::Expected {
+                    field,
+                    expected: Expectation::Words("a non-empty string"),
+                    got,
+                },
             );
             None
         }
-        p => {
-            let problem = p.problem().unwrap_or_default();
+        Presence::Absent(absence) => {
             f.error(
                 field,
                 Code::MandatoryMissing,
-                missing_message(field, problem, hints),
+                mandatory(field, absence, hints, false),
             );
             None
         }
     }
 }
 
-fn response_time(f: &mut Findings, raw: Option<&Raw<'_>>, now_ms: Option<i64>) -> Option<String> {
+fn response_time<'a>(
+    f: &mut Findings<'a>,
+    raw: Option<&Raw<'a>>,
+    now_ms: Option<i64>,
+) -> Option<Cow<'a, str>> {
     const FIELD: &str = "responseTime";
+    const FORMAT: Expectation =
+        Expectation::Words("\"yyyy-MM-dd HH:mm:ss\" (or RFC 3339 such as 2020-11-12T10:29:55Z)");
     let s = match check::optional(f, FIELD, raw)? {
         Raw::Str(s) => s,
         other => {
-            f.error(
-                FIELD,
-                Code::RequestFailed,
-                format!(
-                    "responseTime must be a string \"yyyy-MM-dd HH:mm:ss\"; got {}",
-                    other.type_name()
-                ),
-            );
+            let got = Got::Type(other.type_name());
+            f.expected(FIELD, Code::RequestFailed, FORMAT, got);
             return None;
         }
     };
-    let Some(dt) = DateTime::parse_plain(s).or_else(|| DateTime::parse_rfc3339_utc(s)) else {
-        f.error(
-            FIELD,
-            Code::RequestFailed,
-            format!("responseTime must be \"yyyy-MM-dd HH:mm:ss\" (or RFC 3339 such as 2020-11-12T10:29:55Z); got \"{}\"", clip(s)),
-        );
-        return None;
+    let (dt, canonical) = match DateTime::parse_plain(s) {
+        Some(dt) => (dt, true),
+        None => match DateTime::parse_rfc3339_utc(s) {
+            Some(dt) => (dt, false),
+            None => {
+                let got = Got::Text(s.clone());
+                f.expected(FIELD, Code::RequestFailed, FORMAT, got);
+                return None;
+            }
+        },
     };
-    if let Some(now) = now_ms {
-        if dt.epoch_ms() > now + FUTURE_TOLERANCE_MS {
-            f.warn(
-                FIELD,
-                format!(
-                    "responseTime {} (taken as UTC) is in the future",
-                    dt.format_seconds()
-                ),
-            );
-        }
+    if now_ms.is_some_and(|now| dt.epoch_ms() > now + FUTURE_TOLERANCE_MS) {
+        f.warn(FIELD, Message::Future { time: dt });
     }
-    Some(dt.format_seconds())
+    Some(if canonical {
+        s.clone()
+    } else {
+        Cow::Owned(dt.format_seconds())
+    })
 }
 
 /// What additionalInfo held.
 #[derive(Default)]
-struct Info {
-    response_code: Option<String>,
-    response_desc: Option<String>,
-    json: Option<String>,
+struct Info<'a> {
+    response_code: Option<Cow<'a, str>>,
+    response_desc: Option<Cow<'a, str>>,
+    text: Option<Cow<'a, str>>,
 }
 
-fn additional_info(f: &mut Findings, raw: Option<&Raw<'_>>) -> Option<Info> {
+fn additional_info<'a>(f: &mut Findings<'a>, raw: Option<&Raw<'a>>) -> Option<Info<'a>> {
     const FIELD: &str = "additionalInfo";
-    let object = match check::optional(f, FIELD, raw)? {
-        Raw::Str(s) => {
-            if s.len() > INFO_MAX_BYTES {
-                f.error(
-                    FIELD,
-                    Code::RequestFailed,
-                    format!(
-                        "additionalInfo has {} bytes; at most {INFO_MAX_BYTES} are allowed",
-                        s.len()
-                    ),
-                );
-                return None;
-            }
-            match serde_json::from_str::<Value>(s) {
-                Ok(Value::Object(map)) => map,
-                Ok(_) | Err(_) => {
-                    f.error(
-                        FIELD,
-                        Code::RequestFailed,
-                        format!("additionalInfo must be a JSON object encoded in a string, such as \"{{\\\"responseCode\\\":\\\"403\\\"}}\"; got \"{}\"", clip(s)),
-                    );
-                    return None;
-                }
-            }
-        }
-        Raw::Object(map) => {
-            f.warn(FIELD, "additionalInfo is documented as a string holding a JSON object; an object is accepted".into());
-            map.clone()
+    let text: Cow<'a, str> = match check::optional(f, FIELD, raw)? {
+        Raw::Str(s) => s.clone(),
+        Raw::Object(o) => {
+            f.warn(FIELD, Message::Static("additionalInfo is documented as a string holding a JSON object; an object is accepted"));
+            Cow::Borrowed(*o)
         }
         other => {
-            f.error(
-                FIELD,
-                Code::RequestFailed,
-                format!(
-                    "additionalInfo must be a string holding a JSON object; got {}",
-                    other.type_name()
-                ),
-            );
+            let got = Got::Type(other.type_name());
+            f.expected(FIELD, Code::RequestFailed, INFO_OBJECT, got);
             return None;
         }
     };
-    let json = Value::Object(object.clone()).to_string();
-    if json.len() > INFO_MAX_BYTES {
+    if text.len() > INFO_MAX_BYTES {
+        let len = text.len();
         f.error(
             FIELD,
             Code::RequestFailed,
-            format!(
-                "additionalInfo has {} bytes; at most {INFO_MAX_BYTES} are allowed",
-                json.len()
-            ),
+            Message::TooLong {
+                field: FIELD,
+                len,
+                max: INFO_MAX_BYTES,
+                unit: "bytes",
+            },
         );
         return None;
     }
-    let response_code = info_text(f, &object, "responseCode", false);
-    let response_desc = info_text(f, &object, "responseDesc", true);
-    for key in object.keys().filter(|k| !INFO_KEYS.contains(&k.as_str())) {
-        if let Some(meant) = near_miss(key, INFO_KEYS) {
+    // Borrowed text is read in place; decoded text is read from a copy we keep.
+    let (response_code, response_desc, unknown) = match &text {
+        Cow::Borrowed(t) => read_info(f, t.as_bytes())?,
+        Cow::Owned(t) => {
+            let (c, d, u) = read_info(f, t.as_bytes())?;
+            let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
+            let u: Vec<Cow<'a, str>> = u.into_iter().map(|k| Cow::Owned(k.into_owned())).collect();
+            (own(c), own(d), u)
+        }
+    };
+    for key in unknown {
+        if let Some(meant) = near_miss(&key, INFO_KEYS) {
             f.warn(
-                &format!("{FIELD}.{}", clip(key)),
-                format!("additionalInfo key \"{}\" is not read: did you mean \"{meant}\"? Keys are case-sensitive", clip(key)),
+                format!("{FIELD}.{key}"),
+                Message::NearMiss {
+                    name: key,
+                    meant,
+                    in_additional_info: true,
+                },
             );
         }
     }
     Some(Info {
         response_code,
         response_desc,
-        json: Some(json),
+        text: Some(text),
     })
+}
+
+type InfoParts<'t> = (
+    Option<Cow<'t, str>>,
+    Option<Cow<'t, str>>,
+    Vec<Cow<'t, str>>,
+);
+
+/// Reads the object inside additionalInfo: responseCode, responseDesc and the other keys.
+fn read_info<'t>(f: &mut Findings<'_>, text: &'t [u8]) -> Option<InfoParts<'t>> {
+    const FIELD: &str = "additionalInfo";
+    match read_object(text, INFO_KEYS) {
+        Ok(object) => {
+            let code = info_text(f, object.get(0), "additionalInfo.responseCode", false);
+            let desc = info_text(f, object.get(1), "additionalInfo.responseDesc", true);
+            Some((code, desc, object.unknown))
+        }
+        Err(BodyError::DuplicateKey(k)) => {
+            f.error(
+                FIELD,
+                Code::RequestFailed,
+                Message::Text(format!(
+                    "additionalInfo has the key \"{}\" more than once",
+                    crate::json::clip(&k)
+                )),
+            );
+            None
+        }
+        Err(_) => {
+            let got = Got::Text(Cow::Owned(String::from_utf8_lossy(text).into_owned()));
+            f.expected(FIELD, Code::RequestFailed, INFO_OBJECT, got);
+            None
+        }
+    }
 }
 
 /// responseCode / responseDesc: a string, or a number taken as its text. A number for the
 /// description gets a warning; a number for the code does not (contract decision).
-fn info_text(
-    f: &mut Findings,
-    object: &Map<String, Value>,
-    key: &str,
-    warn_number: bool,
-) -> Option<String> {
-    let field = format!("additionalInfo.{key}");
-    match object.get(key) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) if s.trim().is_empty() => None,
-        Some(Value::String(s)) if !warn_number && check::has_control(s) => {
+fn info_text<'t>(
+    f: &mut Findings<'_>,
+    raw: Option<&Raw<'t>>,
+    field: &'static str,
+    is_desc: bool,
+) -> Option<Cow<'t, str>> {
+    match raw? {
+        Raw::Null => None,
+        Raw::Str(s) if s.trim().is_empty() => None,
+        Raw::Str(s) if !is_desc && check::has_control(s) => {
             f.error(
-                &field,
+                field,
                 Code::RequestFailed,
-                format!("{field} contains control characters"),
+                Message::ControlCharacters { field },
             );
             None
         }
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Number(n)) => {
-            if warn_number {
+        Raw::Str(s) => Some(s.clone()),
+        Raw::Number(n) => {
+            if is_desc {
                 f.warn(
-                    &field,
-                    format!("{field} is documented as a string; the number {n} is taken as text"),
+                    field,
+                    Message::Text(format!(
+                        "{field} is documented as a string; the number {n} is taken as text"
+                    )),
                 );
             }
-            Some(n.to_string())
+            Some(Cow::Borrowed(*n))
         }
-        Some(other) => {
-            let t = match other {
-                Value::Bool(_) => "a boolean",
-                Value::Array(_) => "an array",
-                _ => "an object",
-            };
+        other => {
+            let got = Got::Type(other.type_name());
             f.error(
-                &field,
+                field,
                 Code::RequestFailed,
-                format!("{field} must be a string; got {t}"),
+                Message::Expected {
+                    field,
+                    expected: Expectation::Words("a string"),
+                    got,
+                },
             );
             None
         }

@@ -12,7 +12,7 @@ const FIELD: &str = "deploymentId";
 
 /// Checks the deployment `id` of a notification. Records every rule that fails.
 pub(crate) fn check(
-    f: &mut Findings,
+    f: &mut Findings<'_>,
     catalog: &Catalog,
     id: &str,
     state: Option<ResponseState>,

@@ -1,32 +1,39 @@
 //! The verdict: what validation of one request body concludes.
+//!
+//! A verdict borrows from the body it judged (`Verdict<'a>`): ids and texts are not copied and
+//! messages are rendered only when serialized or displayed. [`Verdict::into_owned`] detaches it.
 
 use std::borrow::Cow;
+use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::codes::{Api, Code, StatusProfile};
+use crate::message::{Expectation, Got, Message};
 use crate::notify::NotifyPayload;
 use crate::voice::VoicePayload;
 
 /// One problem found in a payload. The first one in the API's check order decides the verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldError<'a> {
     /// The field name as the contract spells it (`additionalInfo.responseCode` for a key inside
     /// additionalInfo), or `body` for the body as a whole.
-    pub field: String,
+    #[serde(borrow)]
+    pub field: Cow<'a, str>,
     /// The code this problem alone would get.
     pub code: Code,
     /// What is wrong, for a person.
-    pub message: String,
+    pub message: Message<'a>,
 }
 
 /// A non-fatal finding: it never changes the code.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Warning {
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Warning<'a> {
     /// The field the warning is about (as in [`FieldError::field`]).
-    pub field: String,
+    #[serde(borrow)]
+    pub field: Cow<'a, str>,
     /// What was noticed, for a person.
-    pub message: String,
+    pub message: Message<'a>,
 }
 
 /// The payload as the server stores it, once validation has passed.
@@ -35,18 +42,54 @@ pub struct Warning {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub enum Normalized {
+pub enum Normalized<'a> {
     /// A notify payload.
-    Notify(NotifyPayload),
+    #[serde(borrow)]
+    Notify(NotifyPayload<'a>),
     /// A voice payload.
-    Voice(VoicePayload),
+    #[serde(borrow)]
+    Voice(VoicePayload<'a>),
+}
+
+/// The in-body description: the code table's text, and for 499 the exact reason after it
+/// (contract: "the exact reason is in the description").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Description<'a> {
+    /// The code table's description.
+    pub text: Cow<'static, str>,
+    /// The first problem's message, for 499.
+    pub detail: Option<Message<'a>>,
+}
+
+impl fmt::Display for Description<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.detail {
+            Some(d) => write!(f, "{}: {d}", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+impl Serialize for Description<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Description<'_> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(|s| Description {
+            text: Cow::Owned(s),
+            detail: None,
+        })
+    }
 }
 
 /// The verdict on one request body. Serialized with exactly these camelCase names; the wasm
 /// package returns this shape and the server answers from it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Verdict {
+pub struct Verdict<'a> {
     /// The API validated.
     pub api: Api,
     /// Whether the request would be processed.
@@ -56,13 +99,55 @@ pub struct Verdict {
     /// The HTTP status under the chosen profile.
     pub http_status: u16,
     /// The in-body description.
-    pub description: Cow<'static, str>,
+    #[serde(borrow)]
+    pub description: Description<'a>,
     /// Every problem found, in check order.
-    pub errors: Vec<FieldError>,
+    #[serde(borrow)]
+    pub errors: Vec<FieldError<'a>>,
     /// Non-fatal findings.
-    pub warnings: Vec<Warning>,
+    #[serde(borrow)]
+    pub warnings: Vec<Warning<'a>>,
     /// The payload as stored, when `ok`.
-    pub normalized: Option<Normalized>,
+    #[serde(borrow)]
+    pub normalized: Option<Normalized<'a>>,
+}
+
+impl Verdict<'_> {
+    /// The verdict with nothing borrowed from the body.
+    pub fn into_owned(self) -> Verdict<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Verdict {
+            api: self.api,
+            ok: self.ok,
+            code: self.code,
+            http_status: self.http_status,
+            description: Description {
+                text: self.description.text,
+                detail: self.description.detail.map(Message::into_owned),
+            },
+            errors: self
+                .errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: own(e.field),
+                    code: e.code,
+                    message: e.message.into_owned(),
+                })
+                .collect(),
+            warnings: self
+                .warnings
+                .into_iter()
+                .map(|w| Warning {
+                    field: own(w.field),
+                    message: w.message.into_owned(),
+                })
+                .collect(),
+            normalized: self.normalized.map(|n| match n {
+                Normalized::Notify(p) => Normalized::Notify(p.into_owned()),
+                Normalized::Voice(p) => Normalized::Voice(p.into_owned()),
+            }),
+        }
+    }
 }
 
 /// Description of a processed voice update (it carries no code).
@@ -70,14 +155,14 @@ pub const VOICE_PROCESSED: &str = "The request has been processed";
 
 /// Gathers the findings of one validation and turns them into a [`Verdict`].
 #[derive(Debug)]
-pub(crate) struct Findings {
+pub(crate) struct Findings<'a> {
     api: Api,
     rank: fn(Code) -> u8,
-    errors: Vec<(u8, FieldError)>,
-    pub(crate) warnings: Vec<Warning>,
+    errors: Vec<FieldError<'a>>,
+    warnings: Vec<Warning<'a>>,
 }
 
-impl Findings {
+impl<'a> Findings<'a> {
     /// `rank` gives a code's place in the API's check order.
     pub(crate) fn new(api: Api, rank: fn(Code) -> u8) -> Self {
         Self {
@@ -89,22 +174,43 @@ impl Findings {
     }
 
     /// Records a problem.
-    pub(crate) fn error(&mut self, field: &str, code: Code, message: String) {
-        let rank = (self.rank)(code);
-        self.errors.push((
-            rank,
-            FieldError {
-                field: field.to_owned(),
-                code,
-                message,
-            },
-        ));
+    pub(crate) fn error(
+        &mut self,
+        field: impl Into<Cow<'a, str>>,
+        code: Code,
+        message: impl Into<Message<'a>>,
+    ) {
+        self.errors.push(FieldError {
+            field: field.into(),
+            code,
+            message: message.into(),
+        });
     }
 
-    pub(crate) fn warn(&mut self, field: &str, message: String) {
+    /// Records "`field` must be `expected`; got `got`".
+    pub(crate) fn expected(
+        &mut self,
+        field: &'static str,
+        code: Code,
+        expected: Expectation,
+        got: Got<'a>,
+    ) {
+        self.error(
+            field,
+            code,
+            Message::Expected {
+                field,
+                expected,
+                got,
+            },
+        );
+    }
+
+    /// Records a warning.
+    pub(crate) fn warn(&mut self, field: impl Into<Cow<'a, str>>, message: impl Into<Message<'a>>) {
         self.warnings.push(Warning {
-            field: field.to_owned(),
-            message,
+            field: field.into(),
+            message: message.into(),
         });
     }
 
@@ -118,43 +224,43 @@ impl Findings {
         mut self,
         profile: StatusProfile,
         success: Option<Code>,
-        normalized: Option<Normalized>,
-    ) -> Verdict {
+        normalized: Option<Normalized<'a>>,
+    ) -> Verdict<'a> {
         // Stable: problems of the same rank stay in field order.
-        self.errors.sort_by_key(|(rank, _)| *rank);
-        let errors: Vec<FieldError> = self.errors.into_iter().map(|(_, e)| e).collect();
-        match errors.first().map(|e| e.code) {
-            Some(code) => Verdict {
-                api: self.api,
-                ok: false,
-                code: Some(code),
-                http_status: code.http_status(profile),
-                description: describe(code, &errors),
-                errors,
-                warnings: self.warnings,
-                normalized: None,
-            },
+        let rank = self.rank;
+        self.errors.sort_by_key(|e| rank(e.code));
+        let errors = self.errors;
+        match errors.first() {
+            Some(first) => {
+                let code = first.code;
+                let detail = (code == Code::RequestFailed).then(|| first.message.clone());
+                Verdict {
+                    api: self.api,
+                    ok: false,
+                    code: Some(code),
+                    http_status: code.http_status(profile),
+                    description: Description {
+                        text: Cow::Borrowed(code.description()),
+                        detail,
+                    },
+                    errors,
+                    warnings: self.warnings,
+                    normalized: None,
+                }
+            }
             None => Verdict {
                 api: self.api,
                 ok: true,
                 code: success,
                 http_status: 200,
-                description: Cow::Borrowed(success.map_or(VOICE_PROCESSED, Code::description)),
+                description: Description {
+                    text: Cow::Borrowed(success.map_or(VOICE_PROCESSED, Code::description)),
+                    detail: None,
+                },
                 errors,
                 warnings: self.warnings,
                 normalized,
             },
         }
-    }
-}
-
-/// 499's description names the exact reason (contract: "the exact reason is in the
-/// description"); every other code keeps the table's text.
-fn describe(code: Code, errors: &[FieldError]) -> Cow<'static, str> {
-    match (code, errors.first()) {
-        (Code::RequestFailed, Some(first)) => {
-            Cow::Owned(format!("{}: {}", code.description(), first.message))
-        }
-        _ => Cow::Borrowed(code.description()),
     }
 }

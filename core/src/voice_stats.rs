@@ -37,16 +37,16 @@ pub struct CallFacts {
 
 impl CallFacts {
     /// The facts of a validated payload.
-    pub fn of(p: &VoicePayload) -> CallFacts {
+    pub fn of(p: &VoicePayload<'_>) -> CallFacts {
         let ms = |s: &str| DateTime::parse_voice(s).map(|(dt, _)| dt.epoch_ms());
         let duration_ms = match (ms(&p.call_starttime), ms(&p.call_endtime)) {
             (Some(start), Some(end)) if end >= start => (end - start) as u64,
             _ => 0,
         };
         CallFacts {
-            drop_code: p.drop_code.clone(),
-            call_state: p.call_state.clone(),
-            call_source: p.call_source.clone(),
+            drop_code: p.drop_code.to_string(),
+            call_state: p.call_state.to_string(),
+            call_source: p.call_source.to_string(),
             duration_ms,
             times_attempted: p.times_attempted.as_deref().and_then(|t| t.parse().ok()),
         }

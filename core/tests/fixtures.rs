@@ -78,8 +78,8 @@ fn every_fixture_gets_its_verdict() {
             profile: f.profile.unwrap_or_default(),
         };
         let v = validate(f.api, f.body.as_bytes(), &opts);
-        let errors: Vec<&str> = v.errors.iter().map(|e| e.field.as_str()).collect();
-        let warnings: Vec<&str> = v.warnings.iter().map(|w| w.field.as_str()).collect();
+        let errors: Vec<&str> = v.errors.iter().map(|e| e.field.as_ref()).collect();
+        let warnings: Vec<&str> = v.warnings.iter().map(|w| w.field.as_ref()).collect();
         if let Err(why) = f
             .expect
             .check(v.code, v.http_status, &errors, Some(&warnings))
