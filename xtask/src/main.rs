@@ -4,18 +4,27 @@
 // A command-line tool: its closing summary line goes to stdout on purpose.
 #![allow(clippy::print_stdout)]
 
+mod tools;
+mod verdicts;
+mod wasm;
+
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+use tools::WASM_TARGET;
+
+/// Debian's Chromium: the browser every browser test drives.
+const CHROMIUM: &str = "/usr/bin/chromium";
 
 const HELP: &str = "\
 cargo xtask <task>
 
   run            build and run the product (see README)
-  test           every check CI runs: fmt, clippy, tests, wasm32 build, docs
-  bench          criterion benchmarks (core validation vs jsonschema)
+  test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package
+  wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
+  bench          benchmarks: core vs jsonschema (criterion), the npm package vs ajv (Node)
+  verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
   fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
 ";
 
@@ -27,6 +36,8 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("run") => run(),
         Some("bench") => bench(),
+        Some("wasm") => wasm::package().map(|t| eprintln!("\npacked {}", t.display())),
+        Some("verdicts") => verdicts::run(),
         Some("fuzz") => fuzz(
             args.get(1).map(String::as_str),
             args.get(2).map(String::as_str),
@@ -79,19 +90,8 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// Installs the wasm32 target unless it is there already.
-fn ensure_wasm_target() -> Result {
-    let installed = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
-    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
-        return Ok(());
-    }
-    let mut c = Command::new("rustup");
-    c.args(["target", "add", WASM_TARGET]);
-    step("install the wasm32 target", c)
-}
-
 fn test() -> Result {
-    ensure_wasm_target()?;
+    tools::wasm_target()?;
     let mut c = cargo();
     c.args(["fmt", "--all", "--check"]);
     step("format", c)?;
@@ -108,7 +108,7 @@ fn test() -> Result {
     step("clippy", c)?;
     let mut c = cargo();
     c.args(["test", "--workspace", "--locked"]);
-    let totals = counted_step("tests", c)?;
+    let mut totals = counted_step("tests", c)?;
     let mut c = cargo();
     c.args([
         "check",
@@ -125,6 +125,8 @@ fn test() -> Result {
     c.args(["doc", "--workspace", "--no-deps", "--locked"])
         .env("RUSTDOCFLAGS", "-D warnings");
     step("docs", c)?;
+    let tarball = wasm::package()?;
+    totals.add(wasm::test_package(&tarball)?);
     eprintln!("\nxtask test: every check passed");
     // The closing line CI reads: the sum of every test binary's result.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
@@ -139,7 +141,26 @@ struct Totals {
 }
 
 impl Totals {
+    fn add(&mut self, other: Totals) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+    }
+
+    /// Reads cargo's `test result: ok. N passed; M failed; ...` and node's `ℹ pass N` /
+    /// `ℹ fail M` summary lines.
     fn add_line(&mut self, line: &str) {
+        let node = |prefix: &str| {
+            line.strip_prefix(prefix)
+                .and_then(|n| n.trim().parse::<u64>().ok())
+        };
+        if let Some(n) = node("ℹ pass ") {
+            self.passed += n;
+            return;
+        }
+        if let Some(n) = node("ℹ fail ") {
+            self.failed += n;
+            return;
+        }
         let Some(rest) = line.strip_prefix("test result: ") else {
             return;
         };
@@ -204,7 +225,11 @@ fn bench() -> Result {
         "--bench",
         "validate",
     ]);
-    step("core validation benchmark", c)
+    step("core validation benchmark (criterion)", c)?;
+    wasm::package()?;
+    let mut c = Command::new("node");
+    c.arg("wasm/bench/ajv.mjs").current_dir(root());
+    step("npm package vs ajv (Node)", c)
 }
 
 fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
@@ -244,6 +269,9 @@ mod tests {
             "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
         );
         t.add_line("running 4 tests");
-        assert_eq!((t.passed, t.failed), (24, 2));
+        t.add_line("ℹ pass 190");
+        t.add_line("ℹ fail 1");
+        t.add_line("ℹ tests 191");
+        assert_eq!((t.passed, t.failed), (214, 3));
     }
 }

@@ -1,0 +1,82 @@
+// Validations per second in Node on a mixed corpus of raw JSON strings (every shared fixture
+// body up to 4 KiB): the txstate-validator package against ajv with the same contract as a
+// compiled JSON Schema plus the mapping of ajv's errors to our codes — what a partner would
+// write without us. Not a test: run by `cargo xtask bench`, which builds the package first.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Ajv2020 from "ajv/dist/2020.js";
+import { Validator } from "../pkg/index.mjs";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const corpus = [];
+for (const api of ["notify", "voice"]) {
+  for (const f of fs.readdirSync(path.join(root, "fixtures", api)).sort()) {
+    const fx = JSON.parse(fs.readFileSync(path.join(root, "fixtures", api, f), "utf8"));
+    if (Buffer.byteLength(fx.body) <= 4096) corpus.push([fx.api, fx.body]);
+  }
+}
+const catalog = JSON.parse(fs.readFileSync(path.join(root, "fixtures/catalogs/demo.json"), "utf8"));
+
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const schemas = {
+  notify: ajv.compile(JSON.parse(fs.readFileSync(path.join(root, "schemas/notify.schema.json"), "utf8"))),
+  voice: ajv.compile(JSON.parse(fs.readFileSync(path.join(root, "schemas/voice.schema.json"), "utf8"))),
+};
+
+/** ajv's errors mapped to the contract's codes, first in check order deciding. */
+function ajvVerdict(api, body) {
+  const unreadable = api === "notify" ? 499 : 1001;
+  let value;
+  try {
+    value = JSON.parse(body);
+  } catch (e) {
+    return { code: unreadable, httpStatus: api === "notify" ? 499 : 500, errors: [{ field: "body", code: unreadable, message: e.message }] };
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return { code: unreadable, httpStatus: api === "notify" ? 499 : 500, errors: [{ field: "body", code: unreadable, message: "not an object" }] };
+  }
+  const validate = schemas[api];
+  if (validate(value)) return { code: api === "notify" ? 1100 : null, httpStatus: 200, errors: [] };
+  const rank = api === "notify" ? { 1101: 1, 1108: 2, 499: 3 } : { 1002: 1, 1001: 2 };
+  const errors = validate.errors.filter((e) => e.keyword !== "if").map((e) => {
+    const field = e.keyword === "required" ? e.params.missingProperty : e.instancePath.slice(1).split("/")[0];
+    let code;
+    if (api === "notify") {
+      if (e.keyword === "required" || (field !== "responseState" && e.keyword === "minLength")) code = 1101;
+      else if (field === "responseState") code = 1108;
+      else if (field === "refTransId" || field === "deploymentId") code = e.keyword === "type" ? 1101 : 499;
+      else code = 499;
+    } else {
+      code = e.keyword === "required" ? 1002 : 1001;
+    }
+    return { field, code, message: e.message };
+  });
+  errors.sort((a, b) => rank[a.code] - rank[b.code]);
+  return { code: errors[0].code, httpStatus: errors[0].code === 499 ? 499 : 500, errors };
+}
+
+function measure(name, fn) {
+  // Warm up, then run whole passes over the corpus for about two seconds.
+  for (let i = 0; i < 200; i++) for (const [api, body] of corpus) fn(api, body);
+  let n = 0;
+  let sink = 0;
+  const start = process.hrtime.bigint();
+  let elapsed = 0n;
+  while (elapsed < 2_000_000_000n) {
+    for (const [api, body] of corpus) sink += fn(api, body).errors.length;
+    n += corpus.length;
+    elapsed = process.hrtime.bigint() - start;
+  }
+  const perSecond = (n * 1e9) / Number(elapsed);
+  console.log(`${name.padEnd(34)} ${Math.round(perSecond).toLocaleString("en-US").padStart(12)} validations/s  (${(1e9 / perSecond).toFixed(0)} ns each; ${sink > 0 ? "checked" : ""})`);
+  return perSecond;
+}
+
+console.log(`corpus: ${corpus.length} bodies (shared fixtures up to 4 KiB), node ${process.version}`);
+const plain = new Validator();
+const withCatalog = new Validator({ catalog, now: Date.now() });
+const ours = measure("txstate-validator", (api, body) => plain.validate(api, body));
+measure("txstate-validator + catalog", (api, body) => withCatalog.validate(api, body));
+const theirs = measure("ajv + error mapping", ajvVerdict);
+console.log(`ratio txstate-validator / ajv: ${(ours / theirs).toFixed(2)}`);
