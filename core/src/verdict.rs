@@ -51,6 +51,16 @@ pub enum Normalized<'a> {
     Voice(VoicePayload<'a>),
 }
 
+impl Normalized<'_> {
+    /// The payload with nothing borrowed from the body.
+    pub fn into_owned(self) -> Normalized<'static> {
+        match self {
+            Normalized::Notify(p) => Normalized::Notify(p.into_owned()),
+            Normalized::Voice(p) => Normalized::Voice(p.into_owned()),
+        }
+    }
+}
+
 /// The in-body description: the code table's text, and for 499 the exact reason after it
 /// (contract: "the exact reason is in the description").
 #[derive(Clone, Debug, PartialEq)]
@@ -142,10 +152,7 @@ impl Verdict<'_> {
                     message: w.message.into_owned(),
                 })
                 .collect(),
-            normalized: self.normalized.map(|n| match n {
-                Normalized::Notify(p) => Normalized::Notify(p.into_owned()),
-                Normalized::Voice(p) => Normalized::Voice(p.into_owned()),
-            }),
+            normalized: self.normalized.map(Normalized::into_owned),
         }
     }
 }

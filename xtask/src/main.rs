@@ -20,7 +20,7 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const HELP: &str = "\
 cargo xtask <task>
 
-  run            build and run the product (see README)
+  run [-- ARGS]  build and run the server with demo data (SQLite in target/run/)
   test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package
   wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
   bench          benchmarks: core vs jsonschema (criterion), the npm package vs ajv (Node)
@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
-        Some("run") => run(),
+        Some("run") => run(&args[1..]),
         Some("bench") => bench(),
         Some("wasm") => wasm::package().map(|t| eprintln!("\npacked {}", t.display())),
         Some("verdicts") => verdicts::run(),
@@ -204,15 +204,53 @@ fn counted_step(title: &str, mut cmd: Command) -> Result<Totals> {
     }
 }
 
-fn run() -> Result {
+/// Builds the release server and runs it with demo data on SQLite, from `target/run/`. The
+/// admin token is generated once and kept in `target/run/admin-token`, so it can be shown at
+/// every start; extra arguments go to the server (`cargo xtask run -- --bind 0.0.0.0:8080`).
+fn run(extra: &[String]) -> Result {
     let mut c = cargo();
-    c.args(["build", "--workspace", "--locked"]);
-    step("build", c)?;
+    c.args(["build", "--locked", "--release", "-p", "txstate-server"]);
+    step("build the server (release)", c)?;
+    let dir = root().join("target/run");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let token_file = dir.join("admin-token");
+    let token = match env::var("TXSTATE_ADMIN_TOKEN") {
+        Ok(t) => t,
+        Err(_) => match std::fs::read_to_string(&token_file) {
+            Ok(t) if t.trim().len() >= 16 => t.trim().to_owned(),
+            _ => {
+                let t = random_token()?;
+                std::fs::write(&token_file, &t)
+                    .map_err(|e| format!("{}: {e}", token_file.display()))?;
+                t
+            }
+        },
+    };
     eprintln!(
-        "\nxtask run: the workspace builds. The server (and with it the UI and demo data) is not\n\
-         written yet, so there is nothing to start: see README, \"Status\"."
+        "\n== txstate: demo data on SQLite ({})",
+        dir.join("txstate.db").display()
     );
-    Ok(())
+    eprintln!(
+        "   admin token: {token}   (kept in {})",
+        token_file.display()
+    );
+    let mut server = Command::new(root().join("target/release/txstate-server"));
+    server
+        .args(extra.iter().skip_while(|a| *a == "--"))
+        .current_dir(&dir)
+        .env("TXSTATE_ADMIN_TOKEN", &token)
+        .env("TXSTATE_DEMO", "true");
+    step("txstate-server (Ctrl-C stops it)", server)
+}
+
+/// 32 random bytes from the OS as hex.
+fn random_token() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn bench() -> Result {

@@ -1,0 +1,189 @@
+//! Read-only admin views: the catalog, the dashboards, the Action Deployment Response Summary
+//! (JSON and CSV), the request log and the events stream.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::stream::Stream;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio_stream::wrappers::BroadcastStream;
+use txstate_core::report::{response_summary, SummaryRow};
+use txstate_core::voice_stats::VoiceStats;
+use txstate_core::Catalog;
+
+use crate::error::ApiError;
+use crate::state::{now_ms, AppState};
+use crate::store::{DashboardRow, LogEntry, LogQuery};
+
+/// `GET /admin/api/catalog`: exactly the shape the wasm validator takes as its catalog.
+pub async fn catalog(State(s): State<Arc<AppState>>) -> Json<Catalog> {
+    Json(s.catalog().as_ref().clone())
+}
+
+pub async fn dashboard(
+    State(s): State<Arc<AppState>>,
+) -> Result<Json<Vec<DashboardRow>>, ApiError> {
+    Ok(Json(
+        s.store
+            .dashboard(now_ms())
+            .await
+            .map_err(ApiError::internal)?,
+    ))
+}
+
+async fn summary(s: &AppState, id: &str) -> Result<Vec<SummaryRow>, ApiError> {
+    let catalog = s.catalog();
+    let d = catalog
+        .deployment(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no deployment \"{id}\"")))?;
+    let counts = s
+        .store
+        .outcome_counts(id.to_owned())
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(response_summary(catalog.action_of(d), counts))
+}
+
+/// `GET .../report`: JSON, or CSV when asked with `Accept: text/csv`.
+pub async fn report(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let rows = summary(&s, &id).await?;
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    Ok(if wants_csv {
+        csv(&id, &rows)
+    } else {
+        Json(rows).into_response()
+    })
+}
+
+pub async fn report_csv(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(csv(&id, &summary(&s, &id).await?))
+}
+
+/// A CSV cell: quoted, and defused when a spreadsheet would read it as a formula.
+fn cell(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    format!("\"{}\"", v.replace('"', "\"\""))
+}
+
+fn csv(id: &str, rows: &[SummaryRow]) -> Response {
+    let mut out = String::from("responseState,responseCode,responseDescription,count,percent\r\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            r.response_state.as_str(),
+            cell(r.response_code.as_deref().unwrap_or("")),
+            cell(&r.response_description),
+            r.count,
+            r.percent
+        ));
+    }
+    let name: String = id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"report-{name}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response()
+}
+
+/// `GET /admin/api/voice/dashboard`: per deployment, the unassigned calls, and all.
+pub async fn voice_dashboard(State(s): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    let stats = s.store.voice_stats().await.map_err(ApiError::internal)?;
+    let catalog = s.catalog();
+    let mut total = VoiceStats::default();
+    let mut deployments = Vec::new();
+    let mut unassigned = VoiceStats::default();
+    for (dep, st) in &stats {
+        total.merge(st);
+        match dep {
+            Some(id) => {
+                let name = catalog
+                    .deployment(id)
+                    .map(|d| d.name.clone())
+                    .unwrap_or_default();
+                deployments
+                    .push(json!({"deploymentId": id, "name": name, "figures": st.dashboard()}));
+            }
+            None => unassigned.merge(st),
+        }
+    }
+    Ok(Json(
+        json!({"total": total.dashboard(), "unassigned": unassigned.dashboard(), "deployments": deployments}),
+    ))
+}
+
+pub async fn requests(
+    State(s): State<Arc<AppState>>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Value>, ApiError> {
+    s.store.flush().await.map_err(ApiError::internal)?;
+    let (items, total) = s.store.requests(q).await.map_err(ApiError::internal)?;
+    Ok(Json(json!({"total": total, "items": items})))
+}
+
+pub async fn request(
+    State(s): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Json<LogEntry>, ApiError> {
+    s.store.flush().await.map_err(ApiError::internal)?;
+    s.store
+        .request(id.clone())
+        .await
+        .map_err(ApiError::internal)?
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no request \"{id}\" in the log")))
+}
+
+/// `GET /admin/api/events`: a server-sent event whenever counts change.
+pub async fn events(
+    State(s): State<Arc<AppState>>,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let stream = BroadcastStream::new(s.events.subscribe()).filter_map(|e| async move {
+        let e = e.ok()?;
+        SseEvent::default().event(e.kind).json_data(&e).ok().map(Ok)
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn csv_cells_are_quoted_and_defused() {
+        assert_eq!(cell("403"), "\"403\"");
+        assert_eq!(cell("a \"b\""), "\"a \"\"b\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        for lead in ["+1", "-1", "@SUM(A1)"] {
+            assert!(cell(lead).starts_with("\"'"), "{lead}");
+        }
+    }
+}

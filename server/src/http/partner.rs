@@ -1,0 +1,309 @@
+//! The two partner endpoints (contract: API 1 and API 2), one pipeline in the contract's check
+//! order: method → authentication → throttle → body → fields → deployment rules. The verdict
+//! is core's; the server adds only what needs stored state (idempotency, stale updates).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Value};
+use txstate_core::time::DateTime;
+use txstate_core::{Api, Code, Normalized, Options};
+
+use crate::auth;
+use crate::error::{ApiError, WireFieldError};
+use crate::state::{now_ms, AppState, Event};
+use crate::store::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
+
+/// `POST /campaignapi/resources/v3/notifytransactionstate`
+pub const NOTIFY_PATH: &str = "/campaignapi/resources/v3/notifytransactionstate";
+/// `PATCH /campaignapi/resources/v3/voicecampaigntransactions`
+pub const VOICE_PATH: &str = "/campaignapi/resources/v3/voicecampaigntransactions";
+
+/// The request log keeps this much of a body.
+const LOG_BODY_BYTES: usize = 8 * 1024;
+
+/// Any method on the notify path.
+pub async fn notify(State(s): State<Arc<AppState>>, req: Request) -> Response {
+    handle(s, Api::Notify, req).await
+}
+
+/// Any method on the voice path.
+pub async fn voice(State(s): State<Arc<AppState>>, req: Request) -> Response {
+    handle(s, Api::Voice, req).await
+}
+
+/// Request headers for the log, with credentials redacted.
+pub fn logged_headers(headers: &HeaderMap) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, value) in headers {
+        let v = if matches!(
+            name.as_str(),
+            "authorization" | "cookie" | "proxy-authorization"
+        ) {
+            let scheme = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.split_whitespace().next())
+                .unwrap_or("");
+            format!("{scheme} [redacted]").trim().to_owned()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        out.insert(name.as_str().to_owned(), Value::String(v));
+    }
+    Value::Object(out)
+}
+
+async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
+    let started = Instant::now();
+    let at_ms = now_ms();
+    let transaction_id = s.new_id(if api == Api::Notify { "NTS" } else { "VTS" }, at_ms);
+    let client = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.to_string());
+    let mut log = LogEntry {
+        transaction_id: transaction_id.clone(),
+        at_ms,
+        endpoint: api.name().to_owned(),
+        method: req.method().to_string(),
+        client,
+        headers: logged_headers(req.headers()),
+        ..LogEntry::default()
+    };
+    let result = process(&s, api, &transaction_id, at_ms, req, &mut log).await;
+    let response = match result {
+        Ok((status, body)) => {
+            log.response = body.clone();
+            (status, Json(body)).into_response()
+        }
+        Err(e) => {
+            log.code = e.code().map(Code::number);
+            // The error's body is in memory: read it for the log, keep its headers.
+            let (parts, body) = e.into_response().into_parts();
+            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            log.response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    };
+    let latency = started.elapsed();
+    log.status = response.status().as_u16();
+    log.code = log.code.or_else(|| {
+        log.response
+            .get("code")
+            .and_then(Value::as_u64)
+            .map(|c| c as u16)
+    });
+    log.latency_us = latency.as_micros() as u64;
+    s.metrics
+        .observe_request(api.name(), log.status, log.code.unwrap_or(0), latency);
+    // Queued now (before the response leaves), committed with the next batch.
+    let logged = s.store.log_request(log);
+    tokio::spawn(async move {
+        if let Err(e) = logged.await {
+            tracing::warn!(error = %e, "could not write the request log");
+        }
+    });
+    response
+}
+
+/// The pipeline. Fills the log's user and body as it learns them.
+async fn process(
+    s: &AppState,
+    api: Api,
+    transaction_id: &str,
+    at_ms: i64,
+    req: Request,
+    log: &mut LogEntry,
+) -> Result<(StatusCode, Value), ApiError> {
+    let allowed = if api == Api::Notify {
+        Method::POST
+    } else {
+        Method::PATCH
+    };
+    if req.method() != allowed {
+        return Err(ApiError::MethodNotAllowed(if api == Api::Notify {
+            "POST"
+        } else {
+            "PATCH"
+        }));
+    }
+    let user = authenticate(s, req.headers(), api, at_ms).await?;
+    log.api_key_id = Some(user.0.clone());
+    let now_us = (at_ms.max(0) as u64) * 1000;
+    s.throttle
+        .admit(&user.0, user.1, now_us)
+        .map_err(|retry_after_s| ApiError::Throttled { retry_after_s })?;
+
+    let bytes = read_body(req.into_body(), s.config.body_limit, api, s).await?;
+    log.body_truncated = bytes.len() > LOG_BODY_BYTES;
+    log.body = String::from_utf8_lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]).into_owned();
+
+    let catalog = s.catalog();
+    let opts = Options {
+        catalog: Some(&catalog),
+        now_ms: Some(at_ms),
+        profile: s.config.status_profile,
+    };
+    let verdict = txstate_core::validate(api, &bytes, &opts);
+    if !verdict.ok {
+        return Err(ApiError::from_verdict(&verdict));
+    }
+    match verdict.normalized.map(Normalized::into_owned) {
+        Some(Normalized::Notify(payload)) => {
+            let deployment_id = payload.deployment_id.to_string();
+            let w = NotifyWrite {
+                payload,
+                transaction_id: transaction_id.to_owned(),
+                at_ms,
+            };
+            let outcome = s
+                .store
+                .record_notification(w)
+                .await
+                .map_err(ApiError::internal)?;
+            let id = match outcome {
+                NotifyOutcome::Repeat(first) => first,
+                NotifyOutcome::New | NotifyOutcome::Replaced => {
+                    let _ = s.events.send(Event {
+                        kind: "notify",
+                        deployment_id: Some(deployment_id),
+                    });
+                    transaction_id.to_owned()
+                }
+            };
+            Ok((StatusCode::OK, success(Some(Code::Notified), &id)))
+        }
+        Some(Normalized::Voice(payload)) => {
+            let call_end_ms = DateTime::parse_voice(&payload.call_endtime)
+                .map(|(d, _)| d.epoch_ms())
+                .unwrap_or(0);
+            let w = VoiceWrite {
+                payload,
+                call_end_ms,
+                transaction_id: transaction_id.to_owned(),
+                at_ms,
+            };
+            match s.store.record_voice(w).await.map_err(ApiError::internal)? {
+                VoiceOutcome::Stored => {
+                    let _ = s.events.send(Event {
+                        kind: "voice",
+                        deployment_id: None,
+                    });
+                    Ok((StatusCode::OK, success(None, transaction_id)))
+                }
+                VoiceOutcome::Repeat(first) => Ok((StatusCode::OK, success(None, &first))),
+                VoiceOutcome::Stale => {
+                    let code = Code::NotProcessed;
+                    Ok((
+                        StatusCode::OK,
+                        json!({"code": code.number(), "description": code.description(), "errors": [{
+                            "field": "call-endtime", "code": code.number(),
+                            "message": "call-endtime is older than the stored update of this call: a stale retry, nothing changed"
+                        }]}),
+                    ))
+                }
+            }
+        }
+        None => Err(ApiError::internal("a valid verdict without a payload")),
+    }
+}
+
+/// A success body: `{code, description, transaction-id}`, or only the id (processed voice).
+fn success(code: Option<Code>, id: &str) -> Value {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        code: Option<u16>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        description: Option<&'a str>,
+        #[serde(rename = "transaction-id")]
+        transaction_id: &'a str,
+    }
+    let body = Body {
+        code: code.map(Code::number),
+        description: code.map(Code::description),
+        transaction_id: id,
+    };
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+/// The API user allowed to call `api`, with its rate limit (contract: "Authentication").
+async fn authenticate(
+    s: &AppState,
+    headers: &HeaderMap,
+    api: Api,
+    at_ms: i64,
+) -> Result<(String, crate::store::RateLimit), ApiError> {
+    let header = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(secret) = auth::bearer(header) else {
+        return Err(ApiError::Unauthorized(Code::AuthorizationFailed));
+    };
+    let hash = auth::hash(secret);
+    let keys = s.keys();
+    let creds = match keys.by_key_hash(&hash) {
+        Some(c) => c.clone(),
+        None => {
+            let (id, expires) = s
+                .store
+                .token(hash)
+                .await
+                .map_err(ApiError::internal)?
+                .ok_or(ApiError::Unauthorized(Code::InvalidToken))?;
+            if expires <= at_ms {
+                return Err(ApiError::Unauthorized(Code::InvalidToken));
+            }
+            keys.user(&id)
+                .cloned()
+                .ok_or(ApiError::Unauthorized(Code::InvalidToken))?
+        }
+    };
+    if !creds.user.enabled || !creds.user.grants.iter().any(|g| g == api.name()) {
+        return Err(ApiError::Unauthorized(Code::AuthorizationFailed));
+    }
+    Ok((creds.user.api_key_id, creds.user.rate_limit))
+}
+
+/// Reads the body up to the limit; a longer body gets the verdict core gives an oversized one.
+async fn read_body(
+    body: Body,
+    limit: usize,
+    api: Api,
+    s: &AppState,
+) -> Result<axum::body::Bytes, ApiError> {
+    match to_bytes(body, limit).await {
+        Ok(b) => Ok(b),
+        Err(_) => {
+            let code = if api == Api::Notify {
+                Code::RequestFailed
+            } else {
+                Code::InvalidInputJson
+            };
+            let message =
+                format!("the body has more than {limit} bytes; at most {limit} are accepted");
+            let description = if code == Code::RequestFailed {
+                format!("{}: {message}", code.description())
+            } else {
+                code.description().to_owned()
+            };
+            Err(ApiError::Rejected {
+                status: code.http_status(s.config.status_profile),
+                code,
+                description,
+                errors: vec![WireFieldError {
+                    field: "body".into(),
+                    code: code.number(),
+                    message,
+                }],
+            })
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Storage behind one trait ([`Store`]), one file per backend. The server speaks only to the
+//! trait; SQLite (`sqlite.rs`) is the default backend.
+
+mod sqlite;
+mod sqlite_impl;
+mod sqlite_writes;
+
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use txstate_core::report::OutcomeCount;
+use txstate_core::voice_stats::VoiceStats;
+use txstate_core::{Action, Catalog, Deployment, NotifyPayload, VoicePayload};
+
+pub use sqlite::SqliteStore;
+
+/// What storage can fail with: always an internal error for the caller (logged, not sent).
+pub type StoreResult<T> = Result<T, String>;
+
+/// A validated notification to record.
+#[derive(Clone, Debug)]
+pub struct NotifyWrite {
+    /// The payload as core normalized it.
+    pub payload: NotifyPayload<'static>,
+    /// The operation id this request would get.
+    pub transaction_id: String,
+    /// When it arrived, epoch ms.
+    pub at_ms: i64,
+}
+
+/// What recording a notification did (contract: "Idempotency").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotifyOutcome {
+    /// The first report of this transaction: counted.
+    New,
+    /// The same outcome again: nothing changed; the first operation's id.
+    Repeat(String),
+    /// A different outcome replaced the earlier one: the counts moved.
+    Replaced,
+}
+
+/// A validated voice update to record.
+#[derive(Clone, Debug)]
+pub struct VoiceWrite {
+    /// The payload as core normalized it.
+    pub payload: VoicePayload<'static>,
+    /// call-endtime, epoch ms (for stale retries).
+    pub call_end_ms: i64,
+    /// The operation id this request would get.
+    pub transaction_id: String,
+    /// When it arrived, epoch ms.
+    pub at_ms: i64,
+}
+
+/// What recording a voice update did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VoiceOutcome {
+    /// A new call, or a newer update of one: stored.
+    Stored,
+    /// The identical update again: the first operation's id.
+    Repeat(String),
+    /// Older than the stored update: nothing changed (1010).
+    Stale,
+}
+
+/// One request of the two endpoints, for the request log.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    /// The operation id (the log's key).
+    pub transaction_id: String,
+    /// When, epoch ms.
+    pub at_ms: i64,
+    /// The API user, when authenticated.
+    pub api_key_id: Option<String>,
+    /// `notify` or `voice`.
+    pub endpoint: String,
+    /// The HTTP method.
+    pub method: String,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// The in-body code answered, if any.
+    pub code: Option<u16>,
+    /// Time to answer, microseconds.
+    pub latency_us: u64,
+    /// The client's address.
+    pub client: Option<String>,
+    /// The first 8 KiB of the body (lossy UTF-8).
+    pub body: String,
+    /// Whether the body was longer.
+    pub body_truncated: bool,
+    /// Request headers, authorization redacted.
+    pub headers: serde_json::Value,
+    /// The response body.
+    pub response: serde_json::Value,
+}
+
+/// A page of the request log.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LogQuery {
+    /// From this time, epoch ms.
+    pub from: Option<i64>,
+    /// Before this time, epoch ms.
+    pub to: Option<i64>,
+    /// `notify` or `voice`.
+    pub endpoint: Option<String>,
+    /// In-body code.
+    pub code: Option<u16>,
+    /// HTTP status.
+    pub status: Option<u16>,
+    /// API user.
+    pub api_key_id: Option<String>,
+    /// Text to find in the body or the transaction id (refTransId, deploymentId, ...).
+    pub q: Option<String>,
+    /// Page size (default 50, at most 500).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+}
+
+/// An API user as the admin API shows it (never a secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiUser {
+    /// The API Key ID (a UUID).
+    pub api_key_id: String,
+    /// A name.
+    pub name: String,
+    /// APIs granted: `notify`, `voice`.
+    pub grants: Vec<String>,
+    /// The rate limit.
+    pub rate_limit: RateLimit,
+    /// Disabled users get 430.
+    pub enabled: bool,
+    /// Which secret keys exist: `[1]`, `[1, 2]`, ...
+    pub secret_keys: Vec<u8>,
+    /// Created, epoch ms.
+    pub created_at: i64,
+}
+
+/// Requests per window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateLimit {
+    /// Requests allowed...
+    pub requests: u32,
+    /// ...per this many seconds.
+    pub per_seconds: u32,
+}
+
+/// An API user with its key hashes: what authentication needs.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// The user.
+    pub user: ApiUser,
+    /// SHA-256 hex of secret key 1 and 2.
+    pub key_hashes: [Option<String>; 2],
+}
+
+/// A dashboard row (ADMIN.md).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardRow {
+    /// The deployment.
+    pub deployment_id: String,
+    /// Its name.
+    pub name: String,
+    /// 531s.
+    pub success: u64,
+    /// 532s.
+    pub failure: u64,
+    /// Last notification, epoch ms.
+    pub last_notified_at: Option<i64>,
+    /// Failures in the last hour, percent.
+    pub failure_rate_last_hour: f64,
+    /// The action's alert threshold, percent.
+    pub alert_threshold_percent: Option<f64>,
+    /// Whether the failure rate is above the threshold.
+    pub alerting: bool,
+    /// Transactions registered and not yet notified.
+    pub pending: u64,
+    /// Successes and failures per hour, the last 24 hours: `[hour, success, failure]`.
+    pub hourly: Vec<(i64, u64, u64)>,
+}
+
+/// One deployment's voice figures (`None`: the unassigned calls).
+pub type VoiceRow = (Option<String>, VoiceStats);
+
+/// Everything the server keeps.
+pub trait Store: Send + Sync + 'static {
+    /// Actions and deployments (the validator's catalog).
+    fn catalog(&self) -> BoxFuture<'_, StoreResult<Catalog>>;
+    /// Creates or replaces an action.
+    fn put_action(&self, action: Action) -> BoxFuture<'_, StoreResult<()>>;
+    /// Deletes an action; whether it existed.
+    fn delete_action(&self, id: String) -> BoxFuture<'_, StoreResult<bool>>;
+    /// Creates or replaces a deployment.
+    fn put_deployment(&self, deployment: Deployment, now_ms: i64)
+        -> BoxFuture<'_, StoreResult<()>>;
+    /// Deletes a deployment; whether it existed.
+    fn delete_deployment(&self, id: String) -> BoxFuture<'_, StoreResult<bool>>;
+
+    /// Every API user with its key hashes.
+    fn credentials(&self) -> BoxFuture<'_, StoreResult<Vec<Credentials>>>;
+    /// Creates or replaces an API user (and its key hashes).
+    fn put_api_user(&self, c: Credentials) -> BoxFuture<'_, StoreResult<()>>;
+    /// Deletes an API user; whether it existed.
+    fn delete_api_user(&self, api_key_id: String) -> BoxFuture<'_, StoreResult<bool>>;
+    /// Stores an access token's hash.
+    fn put_token(
+        &self,
+        token_hash: String,
+        api_key_id: String,
+        expires_at: i64,
+    ) -> BoxFuture<'_, StoreResult<()>>;
+    /// The API user and expiry of an access token's hash.
+    fn token(&self, token_hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>>;
+    /// A setting.
+    fn setting(&self, key: String) -> BoxFuture<'_, StoreResult<Option<String>>>;
+    /// Stores a setting.
+    fn put_setting(&self, key: String, value: String) -> BoxFuture<'_, StoreResult<()>>;
+
+    /// Records a notification (idempotently); answers once durable.
+    fn record_notification(&self, w: NotifyWrite) -> BoxFuture<'_, StoreResult<NotifyOutcome>>;
+    /// Records a voice update; answers once durable.
+    fn record_voice(&self, w: VoiceWrite) -> BoxFuture<'_, StoreResult<VoiceOutcome>>;
+    /// Adds a request log entry. The write is queued when called; the future only reports it.
+    fn log_request(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>>;
+    /// Registers transaction ids under a deployment; how many were new.
+    fn register_transactions(
+        &self,
+        deployment_id: String,
+        ids: Vec<String>,
+    ) -> BoxFuture<'_, StoreResult<u64>>;
+
+    /// The dashboard rows, computed from maintained counts.
+    fn dashboard(&self, now_ms: i64) -> BoxFuture<'_, StoreResult<Vec<DashboardRow>>>;
+    /// The stored outcome counts of a deployment (the report's input).
+    fn outcome_counts(
+        &self,
+        deployment_id: String,
+    ) -> BoxFuture<'_, StoreResult<Vec<OutcomeCount>>>;
+    /// Voice figures per deployment (`None`: the unassigned calls).
+    fn voice_stats(&self) -> BoxFuture<'_, StoreResult<Vec<VoiceRow>>>;
+    /// A page of the request log, newest first, and the total matching.
+    fn requests(&self, q: LogQuery) -> BoxFuture<'_, StoreResult<(Vec<LogEntry>, u64)>>;
+    /// One request of the log.
+    fn request(&self, transaction_id: String) -> BoxFuture<'_, StoreResult<Option<LogEntry>>>;
+    /// Deletes log entries older than `before_ms`; how many.
+    fn purge_requests(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<u64>>;
+    /// Whether the database answers.
+    fn ping(&self) -> BoxFuture<'_, StoreResult<()>>;
+    /// Resolves once every write queued before it is committed (admin views call it first, so
+    /// they show every request already answered).
+    fn flush(&self) -> BoxFuture<'_, StoreResult<()>>;
+    /// Stops taking writes, commits what is queued, and returns when it is durable.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}

@@ -1,0 +1,226 @@
+//! The SQLite backend: a file in WAL mode with `synchronous = FULL`, so a committed
+//! transaction survives a crash. One writer thread owns the write connection and commits
+//! queued writes in batches (group commit): every write of a batch is acknowledged only after
+//! its COMMIT returned, and one fsync serves the whole batch. Reads use a small pool of
+//! read-only connections, which WAL lets run beside the writer.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use super::StoreResult;
+use crate::metrics::Metrics;
+
+/// The migrations, in order (`PRAGMA user_version` records how many ran).
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+
+/// What a job tells the writer after running: whether to keep its changes, and what to do
+/// once the batch's COMMIT has returned.
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+
+/// The SQLite store.
+pub struct SqliteStore {
+    path: PathBuf,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file, applies the migrations and starts the
+    /// writer.
+    pub fn open(path: &Path, max_batch: usize, metrics: Arc<Metrics>) -> StoreResult<SqliteStore> {
+        let mut conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(err)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<Job>(16 * max_batch.max(1));
+        let writer = std::thread::Builder::new()
+            .name("txstate-writer".into())
+            .spawn(move || write_loop(conn, rx, max_batch.max(1), &metrics))
+            .map_err(err)?;
+        Ok(SqliteStore {
+            path: path.to_owned(),
+            jobs: Mutex::new(Some(tx)),
+            writer: Mutex::new(Some(writer)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Runs `f` in the writer's current batch; resolves once the batch is committed.
+    pub(super) fn write<T, F>(&self, f: F) -> BoxFuture<'static, StoreResult<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let sender = self.jobs.lock().ok().and_then(|g| g.clone());
+        let (done, result) = oneshot::channel::<StoreResult<T>>();
+        let job: Job = Box::new(move |conn| {
+            let r = f(conn);
+            let keep = r.is_ok();
+            let finish: Finish = Box::new(move |commit| {
+                let _ = done.send(commit.and(r.map_err(err)));
+            });
+            (keep, finish)
+        });
+        // Queued now, in call order, so that `flush` covers every write begun before it; only
+        // a full queue waits (backpressure).
+        let pending = match &sender {
+            None => Err("the store is closed".to_owned()),
+            Some(s) => match s.try_send(job) {
+                Ok(()) => Ok(None),
+                Err(mpsc::error::TrySendError::Full(job)) => Ok(Some(job)),
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    Err("the writer has stopped".to_owned())
+                }
+            },
+        };
+        async move {
+            if let Some(job) = pending? {
+                let s = sender.ok_or("the store is closed")?;
+                s.send(job)
+                    .await
+                    .map_err(|_| "the writer has stopped".to_owned())?;
+            }
+            result
+                .await
+                .map_err(|_| "the writer dropped a write".to_owned())?
+        }
+        .boxed()
+    }
+
+    /// Runs `f` on a read-only connection, off the async threads.
+    pub(super) fn read<T, F>(&self, f: F) -> BoxFuture<'static, StoreResult<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let pooled = readers.lock().ok().and_then(|mut p| p.pop());
+                let conn = match pooled {
+                    Some(c) => c,
+                    None => {
+                        let c = Connection::open_with_flags(
+                            &path,
+                            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                        )
+                        .map_err(err)?;
+                        c.execute_batch("PRAGMA busy_timeout = 5000;")
+                            .map_err(err)?;
+                        c
+                    }
+                };
+                let r = f(&conn).map_err(err);
+                if let Ok(mut p) = readers.lock() {
+                    if p.len() < 8 {
+                        p.push(conn);
+                    }
+                }
+                r
+            })
+            .await
+            .map_err(err)?
+        }
+        .boxed()
+    }
+
+    /// Stops taking writes and waits for the writer to commit what is queued.
+    pub(super) fn shutdown(&self) -> BoxFuture<'_, ()> {
+        let sender = self.jobs.lock().ok().and_then(|mut g| g.take());
+        let writer = self.writer.lock().ok().and_then(|mut g| g.take());
+        async move {
+            drop(sender);
+            if let Some(w) = writer {
+                let _ = tokio::task::spawn_blocking(move || w.join()).await;
+            }
+        }
+        .boxed()
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let done: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if done > MIGRATIONS.len() {
+        return Err(format!(
+            "the database has {done} migrations applied; this server knows {}: it is older than the database",
+            MIGRATIONS.len()
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration {}: {e}", i + 1))?;
+        tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        tracing::info!(migration = i + 1, "applied a database migration");
+    }
+    Ok(())
+}
+
+/// The writer: takes what is queued (up to `max_batch`), runs it in one transaction with a
+/// savepoint per job (a failing job rolls back alone), commits, then answers every job.
+fn write_loop(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, metrics: &Metrics) {
+    while let Some(first) = rx.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < max_batch {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let started = Instant::now();
+        let mut finishes = Vec::with_capacity(batch.len());
+        let begun = conn.execute_batch("BEGIN IMMEDIATE");
+        if let Err(e) = begun {
+            // Dropping the jobs answers each with an error: nothing was written.
+            tracing::error!(error = %e, "could not begin a write transaction");
+            continue;
+        }
+        for job in batch {
+            let _ = conn.execute_batch("SAVEPOINT job");
+            let (keep, finish) = job(&conn);
+            let _ = if keep {
+                conn.execute_batch("RELEASE job")
+            } else {
+                conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            };
+            finishes.push(finish);
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(err);
+        if committed.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+            tracing::error!(error = ?committed, "a batch failed to commit");
+        }
+        metrics.observe_batch(finishes.len(), started.elapsed());
+        for finish in finishes {
+            finish(committed.clone());
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! The writes that carry the contract's rules (contract: "Idempotency" of notify, stale and
+//! repeated voice updates), each run inside the writer's batch transaction so the counts move
+//! with the rows they count.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use txstate_core::voice_stats::{CallFacts, VoiceStats};
+
+use super::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Records a notification. Same outcome again: nothing changes. Another outcome: it replaces
+/// the earlier one, the counts move, and both stay in the history.
+pub fn notification(conn: &Connection, w: &NotifyWrite) -> rusqlite::Result<NotifyOutcome> {
+    let p = &w.payload;
+    let (dep, r) = (p.deployment_id.as_ref(), p.ref_trans_id.as_ref());
+    let state = p.response_state.as_str();
+    let code = p.response_code.as_deref().unwrap_or("");
+    let existing: Option<(String, String, Option<String>, i64)> = conn
+        .prepare_cached(
+            "SELECT transaction_id, response_state, response_code, received_at FROM notifications
+             WHERE deployment_id = ?1 AND ref_trans_id = ?2",
+        )?
+        .query_row(params![dep, r], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .optional()?;
+    let outcome = match &existing {
+        Some((first, s, c, _)) if s == state && c.as_deref().unwrap_or("") == code => {
+            return Ok(NotifyOutcome::Repeat(first.clone()));
+        }
+        Some((_, old_state, old_code, old_at)) => {
+            conn.prepare_cached(
+                "UPDATE notifications SET transaction_id = ?3, response_state = ?4, response_code = ?5,
+                 response_desc = ?6, response_time = ?7, additional_info = ?8, received_at = ?9
+                 WHERE deployment_id = ?1 AND ref_trans_id = ?2",
+            )?
+            .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
+            count(
+                conn,
+                dep,
+                old_state,
+                old_code.as_deref().unwrap_or(""),
+                *old_at,
+                -1,
+                None,
+            )?;
+            NotifyOutcome::Replaced
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO notifications (deployment_id, ref_trans_id, transaction_id, response_state,
+                 response_code, response_desc, response_time, additional_info, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
+            NotifyOutcome::New
+        }
+    };
+    count(conn, dep, state, code, w.at_ms, 1, Some(w.at_ms))?;
+    conn.prepare_cached(
+        "INSERT INTO notification_history (deployment_id, ref_trans_id, transaction_id, response_state, response_code, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![dep, r, w.transaction_id, state, p.response_code, w.at_ms])?;
+    Ok(outcome)
+}
+
+/// Moves every count of one outcome by `delta`: the report's, the dashboard's and the hour's.
+fn count(
+    conn: &Connection,
+    dep: &str,
+    state: &str,
+    code: &str,
+    at_ms: i64,
+    delta: i64,
+    last: Option<i64>,
+) -> rusqlite::Result<()> {
+    let (s, f) = if state == "531" {
+        (delta, 0)
+    } else {
+        (0, delta)
+    };
+    conn.prepare_cached(
+        "INSERT INTO outcome_counts (deployment_id, response_state, response_code, count) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (deployment_id, response_state, response_code) DO UPDATE SET count = count + excluded.count",
+    )?
+    .execute(params![dep, state, code, delta])?;
+    conn.prepare_cached(
+        "INSERT INTO deployment_counts (deployment_id, success, failure, last_notified_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (deployment_id) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure,
+         last_notified_at = coalesce(excluded.last_notified_at, last_notified_at)",
+    )?
+    .execute(params![dep, s, f, last])?;
+    conn.prepare_cached(
+        "INSERT INTO hourly_counts (deployment_id, hour, success, failure) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (deployment_id, hour) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure",
+    )?
+    .execute(params![dep, at_ms.div_euclid(HOUR_MS), s, f])?;
+    Ok(())
+}
+
+/// Records a voice update: an older call-endtime than the stored one is a stale retry; the
+/// identical update is a repeat; anything else replaces the stored record (history kept) and
+/// moves the figures of the call's deployment ('' when its transaction id was not registered).
+pub fn voice(conn: &Connection, w: &VoiceWrite) -> rusqlite::Result<VoiceOutcome> {
+    let tid = w.payload.transaction_id.as_ref();
+    let payload = serde_json::to_string(&w.payload)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let dep: String = conn
+        .prepare_cached(
+            "SELECT deployment_id FROM registered_transactions WHERE transaction_id = ?1",
+        )?
+        .query_row([tid], |r| r.get(0))
+        .optional()?
+        .unwrap_or_default();
+    let existing: Option<(i64, String, String, String)> = conn
+        .prepare_cached("SELECT call_end_ms, payload, op_transaction_id, deployment_id FROM voice_calls WHERE transaction_id = ?1")?
+        .query_row([tid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    let facts = CallFacts::of(&w.payload);
+    match existing {
+        Some((end, _, _, _)) if w.call_end_ms < end => return Ok(VoiceOutcome::Stale),
+        Some((_, old, op, _)) if old == payload => return Ok(VoiceOutcome::Repeat(op)),
+        Some((_, old, _, old_dep)) => {
+            if let Ok(old) = serde_json::from_str::<txstate_core::VoicePayload<'_>>(&old) {
+                stats(conn, &old_dep, |s| s.remove(&CallFacts::of(&old)))?;
+            }
+            conn.prepare_cached(
+                "UPDATE voice_calls SET deployment_id = ?2, call_end_ms = ?3, payload = ?4, op_transaction_id = ?5, updated_at = ?6
+                 WHERE transaction_id = ?1",
+            )?
+            .execute(params![tid, dep, w.call_end_ms, payload, w.transaction_id, w.at_ms])?;
+        }
+        None => {
+            conn.prepare_cached(
+                "INSERT INTO voice_calls (transaction_id, deployment_id, call_end_ms, payload, op_transaction_id, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![tid, dep, w.call_end_ms, payload, w.transaction_id, w.at_ms])?;
+        }
+    }
+    stats(conn, &dep, |s| s.add(&facts))?;
+    conn.prepare_cached(
+        "INSERT INTO voice_history (transaction_id, op_transaction_id, payload, received_at) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![tid, w.transaction_id, payload, w.at_ms])?;
+    Ok(VoiceOutcome::Stored)
+}
+
+/// Read-modify-write of one deployment's voice figures.
+fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusqlite::Result<()> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT stats FROM voice_stats WHERE deployment_id = ?1")?
+        .query_row([dep], |r| r.get(0))
+        .optional()?;
+    let mut s: VoiceStats = text
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    f(&mut s);
+    let text = serde_json::to_string(&s)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    conn.prepare_cached(
+        "INSERT INTO voice_stats (deployment_id, stats) VALUES (?1, ?2) ON CONFLICT (deployment_id) DO UPDATE SET stats = excluded.stats",
+    )?
+    .execute(params![dep, text])?;
+    Ok(())
+}
+
+/// Adds a request log entry.
+pub fn log(conn: &Connection, e: &LogEntry) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
+         client, body, body_truncated, headers, response) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        e.transaction_id,
+        e.at_ms,
+        e.api_key_id,
+        e.endpoint,
+        e.method,
+        e.status,
+        e.code,
+        e.latency_us as i64,
+        e.client,
+        e.body,
+        e.body_truncated,
+        e.headers.to_string(),
+        e.response.to_string()
+    ])?;
+    Ok(())
+}
