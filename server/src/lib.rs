@@ -82,6 +82,9 @@ pub async fn build(config: Config) -> Result<Built, String> {
     })
 }
 
+/// How long shutdown waits for in-flight requests.
+pub const DRAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A server running in this process (tests and `serve`).
 #[derive(Debug)]
 pub struct Running {
@@ -94,12 +97,20 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, finishes in-flight requests, commits queued writes.
+    /// Stops accepting, ends event streams, finishes in-flight requests (for at most
+    /// [`DRAIN_DEADLINE`]), commits queued writes.
     pub async fn stop(mut self) {
+        let _ = self.state.shutdown.send(true);
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(DRAIN_DEADLINE, &mut self.task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("requests still running after {DRAIN_DEADLINE:?}: closing them");
+            self.task.abort();
+        }
         self.state.store.close().await;
     }
 }

@@ -5,7 +5,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use txstate_core::Catalog;
 
 use crate::auth::KeyIndex;
@@ -43,6 +43,8 @@ pub struct AppState {
     pub events: broadcast::Sender<Event>,
     /// SHA-256 of the admin token.
     pub admin_token_hash: String,
+    /// Becomes `true` when shutdown begins: long-lived responses (events) end then.
+    pub shutdown: watch::Sender<bool>,
     ids: AtomicU64,
 }
 
@@ -82,6 +84,7 @@ impl AppState {
             metrics,
             events,
             admin_token_hash,
+            shutdown: watch::channel(false).0,
             ids: AtomicU64::new(rand::random::<u64>() % 1_000_000),
         })
     }

@@ -166,10 +166,17 @@ pub async fn request(
 pub async fn events(
     State(s): State<Arc<AppState>>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let stream = BroadcastStream::new(s.events.subscribe()).filter_map(|e| async move {
-        let e = e.ok()?;
-        SseEvent::default().event(e.kind).json_data(&e).ok().map(Ok)
-    });
+    // The stream ends when shutdown begins, or graceful shutdown would wait for it forever.
+    let mut shutdown = s.shutdown.subscribe();
+    let stopping = async move {
+        let _ = shutdown.wait_for(|stopping| *stopping).await;
+    };
+    let stream = BroadcastStream::new(s.events.subscribe())
+        .filter_map(|e| async move {
+            let e = e.ok()?;
+            SseEvent::default().event(e.kind).json_data(&e).ok().map(Ok)
+        })
+        .take_until(stopping);
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
