@@ -23,7 +23,7 @@ cargo xtask <task>
   run [-- ARGS]  build and run the server with demo data (SQLite in target/run/)
   test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package
   wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
-  bench          benchmarks: core vs jsonschema (criterion), the npm package vs ajv (Node)
+  bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
   fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
 ";
@@ -267,7 +267,20 @@ fn bench() -> Result {
     wasm::package()?;
     let mut c = Command::new("node");
     c.arg("wasm/bench/ajv.mjs").current_dir(root());
-    step("npm package vs ajv (Node)", c)
+    step("npm package vs ajv (Node)", c)?;
+    let mut c = cargo();
+    c.args([
+        "bench",
+        "--locked",
+        "-p",
+        "txstate-server",
+        "--bench",
+        "load",
+    ]);
+    step(
+        "server load: notify vs hello-world, dashboards at 1M notifications",
+        c,
+    )
 }
 
 fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {

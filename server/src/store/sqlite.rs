@@ -14,7 +14,7 @@ use futures_util::FutureExt;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreResult;
+use super::{LogEntry, StoreResult};
 use crate::metrics::Metrics;
 
 /// The migrations, in order (`PRAGMA user_version` records how many ran).
@@ -28,6 +28,8 @@ type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
 /// The SQLite store.
 pub struct SqliteStore {
     path: PathBuf,
+    /// Request log lines wait here; the writer adds them to the batch it commits next.
+    logs: Arc<Mutex<Vec<LogEntry>>>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -56,12 +58,15 @@ impl SqliteStore {
         .map_err(err)?;
         migrate(&mut conn)?;
         let (tx, rx) = mpsc::channel::<Job>(16 * max_batch.max(1));
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let writer_logs = logs.clone();
         let writer = std::thread::Builder::new()
             .name("txstate-writer".into())
-            .spawn(move || write_loop(conn, rx, max_batch.max(1), &metrics))
+            .spawn(move || write_loop(conn, rx, max_batch.max(1), &metrics, &writer_logs))
             .map_err(err)?;
         Ok(SqliteStore {
             path: path.to_owned(),
+            logs,
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -108,6 +113,26 @@ impl SqliteStore {
                 .map_err(|_| "the writer dropped a write".to_owned())?
         }
         .boxed()
+    }
+
+    /// Adds a request log line to the next batch. The first line of an empty buffer wakes the
+    /// writer (with an empty job), so lines never wait for other traffic.
+    pub(super) fn log(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
+        let was_empty = match self.logs.lock() {
+            Ok(mut logs) => {
+                let empty = logs.is_empty();
+                logs.push(entry);
+                empty
+            }
+            Err(_) => {
+                return async { Err("the request log buffer is poisoned".to_owned()) }.boxed()
+            }
+        };
+        if was_empty {
+            self.write(|_| Ok(()))
+        } else {
+            async { Ok(()) }.boxed()
+        }
     }
 
     /// Runs `f` on a read-only connection, off the async threads.
@@ -186,7 +211,13 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
 
 /// The writer: takes what is queued (up to `max_batch`), runs it in one transaction with a
 /// savepoint per job (a failing job rolls back alone), commits, then answers every job.
-fn write_loop(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, metrics: &Metrics) {
+fn write_loop(
+    conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    max_batch: usize,
+    metrics: &Metrics,
+    logs: &Mutex<Vec<LogEntry>>,
+) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
@@ -212,6 +243,16 @@ fn write_loop(conn: Connection, mut rx: mpsc::Receiver<Job>, max_batch: usize, m
                 conn.execute_batch("ROLLBACK TO job; RELEASE job")
             };
             finishes.push(finish);
+        }
+        // The request log lines queued so far ride along (a failing one is dropped alone).
+        let lines = logs
+            .lock()
+            .map(|mut l| std::mem::take(&mut *l))
+            .unwrap_or_default();
+        for line in &lines {
+            if let Err(e) = super::sqlite_writes::log(&conn, line) {
+                tracing::warn!(error = %e, "could not write a request log line");
+            }
         }
         let committed = conn.execute_batch("COMMIT").map_err(err);
         if committed.is_err() {

@@ -327,7 +327,7 @@ impl Store for SqliteStore {
     }
 
     fn log_request(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
-        self.write(move |c| sqlite_writes::log(c, &entry))
+        self.log(entry)
     }
 
     fn register_transactions(
