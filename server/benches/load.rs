@@ -33,10 +33,7 @@ struct Figures {
 }
 
 /// `CONNECTIONS` clients, each on its own connection, sending for `SECONDS`.
-async fn load(
-    make: MakeRequest,
-    clients: Vec<reqwest::Client>,
-) -> Figures {
+async fn load(make: MakeRequest, clients: Vec<reqwest::Client>) -> Figures {
     let counter = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(SECONDS);

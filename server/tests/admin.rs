@@ -333,6 +333,14 @@ async fn dashboards_hear_of_new_counts_and_operators_see_metrics() {
     );
     let res = s.http.get(s.url("/nowhere")).send().await.expect("404");
     assert_eq!(res.status().as_u16(), 404);
+    // The URL the run command prints answers a page, not a 404.
+    let res = s.http.get(s.url("/")).send().await.expect("home");
+    assert_eq!(res.status().as_u16(), 200);
+    assert!(res
+        .text()
+        .await
+        .expect("html")
+        .contains("txstate is running"));
     s.stop().await;
 }
 

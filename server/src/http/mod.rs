@@ -1,6 +1,7 @@
 //! The HTTP surface: `app(state) -> Router`. One file per resource.
 
 pub mod admin;
+mod home;
 pub mod ops;
 pub mod partner;
 pub mod token;
@@ -28,6 +29,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(partner::NOTIFY_PATH, any(partner::notify))
         .route(partner::VOICE_PATH, any(partner::voice))
         .route(token::TOKEN_PATH, any(token::issue))
+        .route("/", get(home::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
