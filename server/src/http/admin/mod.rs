@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use serde::de::DeserializeOwned;
 
@@ -20,82 +21,75 @@ use crate::auth;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The admin routes (without the `/admin/api` prefix). `ROUTES` lists them for the test that
-/// checks every one refuses a request without the token.
-pub fn router() -> Router<Arc<AppState>> {
-    Router::new()
-        .route("/actions", get(actions::list).post(actions::create))
-        .route(
-            "/actions/{id}",
-            get(actions::one)
-                .put(actions::replace)
-                .delete(actions::remove),
-        )
-        .route(
-            "/deployments",
-            get(deployments::list).post(deployments::create),
-        )
-        .route(
+/// One admin route: method, path (under `/admin/api`), handler.
+pub type Route = (Method, &'static str, MethodRouter<Arc<AppState>>);
+
+/// Every admin route. The router is built from this table, and the test that checks every
+/// route refuses a request without the admin token enumerates the same table.
+pub fn routes() -> Vec<Route> {
+    vec![
+        (Method::GET, "/actions", get(actions::list)),
+        (Method::POST, "/actions", post(actions::create)),
+        (Method::GET, "/actions/{id}", get(actions::one)),
+        (Method::PUT, "/actions/{id}", put(actions::replace)),
+        (Method::DELETE, "/actions/{id}", delete(actions::remove)),
+        (Method::GET, "/deployments", get(deployments::list)),
+        (Method::POST, "/deployments", post(deployments::create)),
+        (Method::GET, "/deployments/{id}", get(deployments::one)),
+        (Method::PUT, "/deployments/{id}", put(deployments::replace)),
+        (
+            Method::DELETE,
             "/deployments/{id}",
-            get(deployments::one)
-                .put(deployments::replace)
-                .delete(deployments::remove),
-        )
-        .route(
+            delete(deployments::remove),
+        ),
+        (
+            Method::POST,
             "/deployments/{id}/transactions",
             post(deployments::register_transactions),
-        )
-        .route("/deployments/{id}/report", get(views::report))
-        .route("/deployments/{id}/report.csv", get(views::report_csv))
-        .route("/api-users", get(api_users::list).post(api_users::create))
-        .route(
-            "/api-users/{id}",
-            get(api_users::one)
-                .patch(api_users::update)
-                .delete(api_users::remove),
-        )
-        .route("/api-users/{id}/secret-keys", post(api_users::add_key))
-        .route(
+        ),
+        (Method::GET, "/deployments/{id}/report", get(views::report)),
+        (
+            Method::GET,
+            "/deployments/{id}/report.csv",
+            get(views::report_csv),
+        ),
+        (Method::GET, "/api-users", get(api_users::list)),
+        (Method::POST, "/api-users", post(api_users::create)),
+        (Method::GET, "/api-users/{id}", get(api_users::one)),
+        (Method::PATCH, "/api-users/{id}", patch(api_users::update)),
+        (Method::DELETE, "/api-users/{id}", delete(api_users::remove)),
+        (
+            Method::POST,
+            "/api-users/{id}/secret-keys",
+            post(api_users::add_key),
+        ),
+        (
+            Method::DELETE,
             "/api-users/{id}/secret-keys/{slot}",
-            axum::routing::delete(api_users::remove_key),
-        )
-        .route("/catalog", get(views::catalog))
-        .route("/dashboard", get(views::dashboard))
-        .route("/voice/dashboard", get(views::voice_dashboard))
-        .route("/requests", get(views::requests))
-        .route("/requests/{id}", get(views::request))
-        .route("/events", get(views::events))
+            delete(api_users::remove_key),
+        ),
+        (Method::GET, "/catalog", get(views::catalog)),
+        (Method::GET, "/dashboard", get(views::dashboard)),
+        (Method::GET, "/voice/dashboard", get(views::voice_dashboard)),
+        (Method::GET, "/requests", get(views::requests)),
+        (Method::GET, "/requests/{id}", get(views::request)),
+        (Method::GET, "/events", get(views::events)),
+    ]
 }
 
-/// Every admin route: (method, path with sample ids).
-pub const ROUTES: &[(&str, &str)] = &[
-    ("GET", "/actions"),
-    ("POST", "/actions"),
-    ("GET", "/actions/x"),
-    ("PUT", "/actions/x"),
-    ("DELETE", "/actions/x"),
-    ("GET", "/deployments"),
-    ("POST", "/deployments"),
-    ("GET", "/deployments/x"),
-    ("PUT", "/deployments/x"),
-    ("DELETE", "/deployments/x"),
-    ("POST", "/deployments/x/transactions"),
-    ("GET", "/deployments/x/report"),
-    ("GET", "/deployments/x/report.csv"),
-    ("GET", "/api-users"),
-    ("POST", "/api-users"),
-    ("GET", "/api-users/x"),
-    ("PATCH", "/api-users/x"),
-    ("DELETE", "/api-users/x"),
-    ("POST", "/api-users/x/secret-keys"),
-    ("DELETE", "/api-users/x/secret-keys/1"),
-    ("GET", "/catalog"),
-    ("GET", "/dashboard"),
-    ("GET", "/voice/dashboard"),
-    ("GET", "/requests"),
-    ("GET", "/requests/x"),
-    ("GET", "/events"),
-];
+/// The admin router (without the `/admin/api` prefix), from [`routes`].
+pub fn router() -> Router<Arc<AppState>> {
+    let mut by_path: Vec<(&'static str, MethodRouter<Arc<AppState>>)> = Vec::new();
+    for (_, path, handler) in routes() {
+        match by_path.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, methods)) => *methods = std::mem::take(methods).merge(handler),
+            None => by_path.push((path, handler)),
+        }
+    }
+    by_path
+        .into_iter()
+        .fold(Router::new(), |r, (path, methods)| r.route(path, methods))
+}
 
 /// Refuses any admin request without the admin token.
 pub async fn require_token(
