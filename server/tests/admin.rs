@@ -191,33 +191,17 @@ async fn voice_calls_count_under_their_registered_deployment() {
         json!({"transaction-id": id, "call-starttime": "2014-08-26 08:00:00.000",
         "call-endtime": end, "call-source": "2", "call-state": state, "drop-code": drop})
     };
-    assert_eq!(
-        s.voice(
-            &key,
-            &call("CALL-1", "2014-08-26 08:00:30.000", "2005", "5")
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        s.voice(
-            &key,
-            &call("CALL-2", "2014-08-26 08:00:10.000", "1002", "2")
-        )
-        .await
-        .0,
-        200
-    );
-    assert_eq!(
-        s.voice(
-            &key,
-            &call("LOOSE-1", "2014-08-26 08:01:00.000", "2005", "5")
-        )
-        .await
-        .0,
-        200
-    );
+    for (id, end, drop, state) in [
+        ("CALL-1", "2014-08-26 08:00:30.000", "2005", "5"),
+        ("CALL-2", "2014-08-26 08:00:10.000", "1002", "2"),
+        ("LOOSE-1", "2014-08-26 08:01:00.000", "2005", "5"),
+    ] {
+        assert_eq!(
+            s.voice(&key, &call(id, end, drop, state)).await.0,
+            200,
+            "{id}"
+        );
+    }
     // A newer update of CALL-2 replaces it; an older one is a stale retry; the same is a repeat.
     let (_, first) = s
         .voice(
