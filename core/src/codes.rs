@@ -48,6 +48,22 @@ impl Api {
         }
     }
 
+    /// The endpoint's path.
+    pub const fn path(self) -> &'static str {
+        match self {
+            Self::Notify => "/campaignapi/resources/v3/notifytransactionstate",
+            Self::Voice => "/campaignapi/resources/v3/voicecampaigntransactions",
+        }
+    }
+
+    /// The endpoint's HTTP method.
+    pub const fn method(self) -> &'static str {
+        match self {
+            Self::Notify => "POST",
+            Self::Voice => "PATCH",
+        }
+    }
+
     /// Parses [`Api::name`].
     pub fn parse(s: &str) -> Option<Self> {
         match s {

@@ -15,7 +15,9 @@
 //! - [`lists`]: enumerated values with their meanings; [`time`]: the date-time formats;
 //!   [`ids`]: the platform's id shape; [`json`]: the body reader; [`names`]: near-miss names.
 //! - [`fixture`]: the shared fixtures' format, for every runner.
+//! - [`admin`]: the admin API's shapes (request log, API users, dashboard rows).
 
+pub mod admin;
 pub mod catalog;
 mod check;
 pub mod codes;

@@ -21,9 +21,9 @@ use crate::state::{now_ms, AppState, Event};
 use crate::store::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
 /// `POST /campaignapi/resources/v3/notifytransactionstate`
-pub const NOTIFY_PATH: &str = "/campaignapi/resources/v3/notifytransactionstate";
+pub const NOTIFY_PATH: &str = Api::Notify.path();
 /// `PATCH /campaignapi/resources/v3/voicecampaigntransactions`
-pub const VOICE_PATH: &str = "/campaignapi/resources/v3/voicecampaigntransactions";
+pub const VOICE_PATH: &str = Api::Voice.path();
 
 /// The request log keeps this much of a body.
 const LOG_BODY_BYTES: usize = 8 * 1024;

@@ -6,12 +6,12 @@ mod sqlite_impl;
 mod sqlite_writes;
 
 use futures_util::future::BoxFuture;
-use serde::{Deserialize, Serialize};
 use txstate_core::report::OutcomeCount;
 use txstate_core::voice_stats::VoiceStats;
 use txstate_core::{Action, Catalog, Deployment, NotifyPayload, VoicePayload};
 
 pub use sqlite::SqliteStore;
+pub use txstate_core::admin::{ApiUser, DashboardRow, LogEntry, LogQuery, RateLimit};
 
 /// What storage can fail with: always an internal error for the caller (logged, not sent).
 pub type StoreResult<T> = Result<T, String>;
@@ -62,92 +62,6 @@ pub enum VoiceOutcome {
     Stale,
 }
 
-/// One request of the two endpoints, for the request log.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LogEntry {
-    /// The operation id (the log's key).
-    pub transaction_id: String,
-    /// When, epoch ms.
-    pub at_ms: i64,
-    /// The API user, when authenticated.
-    pub api_key_id: Option<String>,
-    /// `notify` or `voice`.
-    pub endpoint: String,
-    /// The HTTP method.
-    pub method: String,
-    /// The HTTP status answered.
-    pub status: u16,
-    /// The in-body code answered, if any.
-    pub code: Option<u16>,
-    /// Time to answer, microseconds.
-    pub latency_us: u64,
-    /// The client's address.
-    pub client: Option<String>,
-    /// The first 8 KiB of the body (lossy UTF-8).
-    pub body: String,
-    /// Whether the body was longer.
-    pub body_truncated: bool,
-    /// Request headers, authorization redacted.
-    pub headers: serde_json::Value,
-    /// The response body.
-    pub response: serde_json::Value,
-}
-
-/// A page of the request log.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LogQuery {
-    /// From this time, epoch ms.
-    pub from: Option<i64>,
-    /// Before this time, epoch ms.
-    pub to: Option<i64>,
-    /// `notify` or `voice`.
-    pub endpoint: Option<String>,
-    /// In-body code.
-    pub code: Option<u16>,
-    /// HTTP status.
-    pub status: Option<u16>,
-    /// API user.
-    pub api_key_id: Option<String>,
-    /// Text to find in the body or the transaction id (refTransId, deploymentId, ...).
-    pub q: Option<String>,
-    /// Page size (default 50, at most 500).
-    pub limit: Option<u32>,
-    /// Rows to skip.
-    pub offset: Option<u32>,
-}
-
-/// An API user as the admin API shows it (never a secret).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ApiUser {
-    /// The API Key ID (a UUID).
-    pub api_key_id: String,
-    /// A name.
-    pub name: String,
-    /// APIs granted: `notify`, `voice`.
-    pub grants: Vec<String>,
-    /// The rate limit.
-    pub rate_limit: RateLimit,
-    /// Disabled users get 430.
-    pub enabled: bool,
-    /// Which secret keys exist: `[1]`, `[1, 2]`, ...
-    pub secret_keys: Vec<u8>,
-    /// Created, epoch ms.
-    pub created_at: i64,
-}
-
-/// Requests per window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RateLimit {
-    /// Requests allowed...
-    pub requests: u32,
-    /// ...per this many seconds.
-    pub per_seconds: u32,
-}
-
 /// An API user with its key hashes: what authentication needs.
 #[derive(Clone, Debug)]
 pub struct Credentials {
@@ -155,32 +69,6 @@ pub struct Credentials {
     pub user: ApiUser,
     /// SHA-256 hex of secret key 1 and 2.
     pub key_hashes: [Option<String>; 2],
-}
-
-/// A dashboard row (ADMIN.md).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DashboardRow {
-    /// The deployment.
-    pub deployment_id: String,
-    /// Its name.
-    pub name: String,
-    /// 531s.
-    pub success: u64,
-    /// 532s.
-    pub failure: u64,
-    /// Last notification, epoch ms.
-    pub last_notified_at: Option<i64>,
-    /// Failures in the last hour, percent.
-    pub failure_rate_last_hour: f64,
-    /// The action's alert threshold, percent.
-    pub alert_threshold_percent: Option<f64>,
-    /// Whether the failure rate is above the threshold.
-    pub alerting: bool,
-    /// Transactions registered and not yet notified.
-    pub pending: u64,
-    /// Successes and failures per hour, the last 24 hours: `[hour, success, failure]`.
-    pub hourly: Vec<(i64, u64, u64)>,
 }
 
 /// One deployment's voice figures (`None`: the unassigned calls).

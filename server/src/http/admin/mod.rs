@@ -68,6 +68,7 @@ pub fn routes() -> Vec<Route> {
             "/api-users/{id}/secret-keys/{slot}",
             delete(api_users::remove_key),
         ),
+        (Method::GET, "/info", get(views::info)),
         (Method::GET, "/catalog", get(views::catalog)),
         (Method::GET, "/dashboard", get(views::dashboard)),
         (Method::GET, "/voice/dashboard", get(views::voice_dashboard)),

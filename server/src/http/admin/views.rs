@@ -21,6 +21,15 @@ use crate::error::ApiError;
 use crate::state::{now_ms, AppState};
 use crate::store::{DashboardRow, LogEntry, LogQuery};
 
+/// `GET /admin/api/info`: what a client needs to give the server's own verdict locally.
+pub async fn info(State(s): State<Arc<AppState>>) -> Json<Value> {
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "statusProfile": s.config.status_profile,
+        "bodyLimit": s.config.body_limit,
+    }))
+}
+
 /// `GET /admin/api/catalog`: exactly the shape the wasm validator takes as its catalog.
 pub async fn catalog(State(s): State<Arc<AppState>>) -> Json<Catalog> {
     Json(s.catalog().as_ref().clone())
