@@ -317,14 +317,86 @@ async fn dashboards_hear_of_new_counts_and_operators_see_metrics() {
     );
     let res = s.http.get(s.url("/nowhere")).send().await.expect("404");
     assert_eq!(res.status().as_u16(), 404);
-    // The URL the run command prints answers a page, not a 404.
+    s.stop().await;
+}
+
+/// The URL the run command prints answers the UI (embedded at build time when `dist/` was
+/// built first, as `cargo xtask run` and `cargo xtask test` do), or a page saying how to build it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ui_is_served_from_the_binary() {
+    use txstate_server::http::ui;
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../dist/index.html")
+        .exists();
+    assert_eq!(
+        ui::embedded(),
+        built,
+        "the binary embeds dist/ as it was at build time"
+    );
+    let s = TestServer::start().await;
     let res = s.http.get(s.url("/")).send().await.expect("home");
     assert_eq!(res.status().as_u16(), 200);
+    if !built {
+        assert!(res
+            .text()
+            .await
+            .expect("html")
+            .contains("built without the web UI"));
+        s.stop().await;
+        return;
+    }
+    let etag = res.headers()["etag"].to_str().expect("ascii").to_owned();
+    assert_eq!(res.headers()["cache-control"], "no-cache");
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
     assert!(res
         .text()
         .await
         .expect("html")
-        .contains("txstate is running"));
+        .contains("id=\"txstate-app\""));
+    // Revalidation: the same ETag answers 304 with no body.
+    let res = s
+        .http
+        .get(s.url("/"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("304");
+    assert_eq!(res.status().as_u16(), 304);
+    // The wasm module, gzip when asked, identical once decompressed by the client.
+    for path in [
+        "/txstate-ui_bg.wasm",
+        "/txstate-ui.js",
+        "/style.css",
+        "/embed.html",
+    ] {
+        let i = ui::find(path).unwrap_or_else(|| panic!("{path} is embedded"));
+        let raw = s.http.get(s.url(path)).send().await.expect("asset");
+        assert_eq!(raw.status().as_u16(), 200, "{path}");
+        assert_eq!(raw.headers()["content-type"], ui::ASSETS[i].mime, "{path}");
+        assert!(raw.headers().get("content-encoding").is_none());
+        assert_eq!(
+            raw.bytes().await.expect("bytes").as_ref(),
+            ui::ASSETS[i].bytes
+        );
+        let gz = s
+            .http
+            .get(s.url(path))
+            .header("accept-encoding", "gzip, br")
+            .send()
+            .await
+            .expect("gzip");
+        assert_eq!(gz.headers()["content-encoding"], "gzip", "{path}");
+        let body = gz.bytes().await.expect("bytes");
+        assert_eq!(body.as_ref(), ui::ASSETS[i].gzip);
+        assert!(body.len() < ui::ASSETS[i].bytes.len(), "{path} compresses");
+    }
+    assert_eq!(
+        ui::ASSETS[ui::find("/txstate-ui_bg.wasm").expect("wasm")].mime,
+        "application/wasm"
+    );
+    // A write to a UI path is not served the file.
+    let res = s.http.post(s.url("/")).send().await.expect("post");
+    assert_eq!(res.status().as_u16(), 404);
     s.stop().await;
 }
 

@@ -1,13 +1,21 @@
-//! txstate-ui: the web UI's entry point, built by trunk from `index.html`. The UI is not
-//! written yet (a later issue): `index.html` shows a static note meanwhile.
+//! The UI's entry point: trunk builds this binary from `index.html`. It mounts the app on
+//! `#txstate-app` and exports `mount` and `version` to JavaScript for host pages.
 
 use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
 
-/// The UI's version, for the page and for support (also what makes this a wasm-bindgen
-/// module, which trunk requires).
+fn main() {
+    txstate_ui::start();
+}
+
+/// `mount(element, {baseUrl, token, page})`: embeds the app, or one page of it.
+#[wasm_bindgen]
+pub fn mount(element: web_sys::HtmlElement, options: JsValue) -> Result<(), JsValue> {
+    txstate_ui::mount(element, options)
+}
+
+/// The UI's version.
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_owned()
 }
-
-fn main() {}

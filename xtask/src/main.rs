@@ -5,6 +5,7 @@
 #![allow(clippy::print_stdout)]
 
 mod tools;
+mod ui;
 mod verdicts;
 mod wasm;
 
@@ -21,7 +22,9 @@ const HELP: &str = "\
 cargo xtask <task>
 
   run [-- ARGS]  build and run the server with demo data (SQLite in target/run/)
-  test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package
+  test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package,
+                 the UI end to end in headless Chromium
+  ui             build the web UI into dist/ (trunk; the server embeds it when built next)
   wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
   bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
         Some("bench") => bench(),
+        Some("ui") => ui::build(),
         Some("wasm") => wasm::package().map(|t| eprintln!("\npacked {}", t.display())),
         Some("verdicts") => verdicts::run(),
         Some("fuzz") => fuzz(
@@ -92,6 +96,8 @@ fn output(cmd: &str, args: &[&str]) -> Option<String> {
 
 fn test() -> Result {
     tools::wasm_target()?;
+    // First, so the server the tests build embeds the UI.
+    ui::build()?;
     let mut c = cargo();
     c.args(["fmt", "--all", "--check"]);
     step("format", c)?;
@@ -120,6 +126,7 @@ fn test() -> Result {
         "--target",
         WASM_TARGET,
     ]);
+    // (The UI was built for wasm32 by trunk above.)
     step("core and wasm build for wasm32", c)?;
     let mut c = cargo();
     c.args(["doc", "--workspace", "--no-deps", "--locked"])
@@ -127,6 +134,7 @@ fn test() -> Result {
     step("docs", c)?;
     let tarball = wasm::package()?;
     totals.add(wasm::test_package(&tarball)?);
+    totals.add(ui::test(&root().join("target/debug/txstate-server"))?);
     eprintln!("\nxtask test: every check passed");
     // The closing line CI reads: the sum of every test binary's result.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
@@ -208,6 +216,7 @@ fn counted_step(title: &str, mut cmd: Command) -> Result<Totals> {
 /// admin token is generated once and kept in `target/run/admin-token`, so it can be shown at
 /// every start; extra arguments go to the server (`cargo xtask run -- --bind 0.0.0.0:8080`).
 fn run(extra: &[String]) -> Result {
+    ui::build()?;
     let mut c = cargo();
     c.args(["build", "--locked", "--release", "-p", "txstate-server"]);
     step("build the server (release)", c)?;

@@ -1,15 +1,15 @@
 //! The HTTP surface: `app(state) -> Router`. One file per resource.
 
 pub mod admin;
-mod home;
 pub mod ops;
 pub mod partner;
 pub mod token;
+pub mod ui;
 
 use std::sync::Arc;
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
@@ -29,7 +29,6 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(partner::NOTIFY_PATH, any(partner::notify))
         .route(partner::VOICE_PATH, any(partner::voice))
         .route(token::TOKEN_PATH, any(token::issue))
-        .route("/", get(home::page))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -39,7 +38,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-async fn not_found() -> Response {
+/// The UI's files, or our JSON 404.
+async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    if let Some(r) = ui::answer(&method, &uri, &headers) {
+        return r;
+    }
     (
         StatusCode::NOT_FOUND,
         Json(json!({"error": "not_found", "message": "no such route"})),
