@@ -59,6 +59,26 @@ pub struct Config {
     /// Most writes committed in one transaction (group commit).
     #[arg(long, env = "TXSTATE_MAX_BATCH", default_value_t = 256)]
     pub max_batch: usize,
+
+    /// Time a client has to send a request body, in milliseconds; a slower one is answered 499
+    /// and its connection closed.
+    #[arg(long, env = "TXSTATE_BODY_TIMEOUT_MS", default_value_t = 10_000)]
+    pub body_timeout_ms: u64,
+
+    /// Web origins allowed to call this server from a browser (CORS), comma-separated, e.g.
+    /// `https://portal.example.com`. Empty (the default): none, browsers keep other sites out.
+    #[arg(
+        long,
+        env = "TXSTATE_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Who may frame the web UI: the CSP `frame-ancestors` sources, space-separated, e.g.
+    /// `'self' https://portal.example.com`. `'none'` forbids framing.
+    #[arg(long, env = "TXSTATE_FRAME_ANCESTORS", default_value = "'self'")]
+    pub frame_ancestors: String,
 }
 
 fn parse_profile(s: &str) -> Result<StatusProfile, String> {
@@ -90,6 +110,9 @@ impl Config {
             retention_days: 7,
             demo: false,
             max_batch: 256,
+            body_timeout_ms: 10_000,
+            cors_origins: Vec::new(),
+            frame_ancestors: "'self'".to_owned(),
         }
     }
 }

@@ -60,6 +60,11 @@ pub enum ApiError {
     Internal(String),
     /// Admin API: missing or wrong admin token.
     AdminUnauthorized,
+    /// Admin API: too many failed admin-token attempts from this address; wait this long.
+    AdminSlowDown {
+        /// Seconds to wait.
+        retry_after_s: u64,
+    },
     /// Admin API: no such resource.
     NotFound(String),
     /// Admin API: the request is malformed.
@@ -172,6 +177,16 @@ impl IntoResponse for ApiError {
                 "unauthorized",
                 "a valid admin token is required: authorization: Bearer <admin token>",
             ),
+            ApiError::AdminSlowDown { retry_after_s } => {
+                let mut r = admin(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_attempts",
+                    &format!("too many wrong admin tokens from this address: try again in {retry_after_s} s"),
+                );
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(1)));
+                r
+            }
             ApiError::NotFound(m) => admin(StatusCode::NOT_FOUND, "not_found", &m),
             ApiError::BadRequest(m) => admin(StatusCode::BAD_REQUEST, "bad_request", &m),
             ApiError::Conflict(m) => admin(StatusCode::CONFLICT, "conflict", &m),

@@ -45,6 +45,8 @@ pub struct AppState {
     pub admin_token_hash: String,
     /// Becomes `true` when shutdown begins: long-lived responses (events) end then.
     pub shutdown: watch::Sender<bool>,
+    /// Failed admin-token attempts per client address.
+    pub admin_guard: crate::http::doors::AdminGuard,
     ids: AtomicU64,
 }
 
@@ -85,6 +87,7 @@ impl AppState {
             events,
             admin_token_hash,
             shutdown: watch::channel(false).0,
+            admin_guard: Default::default(),
             ids: AtomicU64::new(rand::random::<u64>() % 1_000_000),
         })
     }

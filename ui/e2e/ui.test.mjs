@@ -339,6 +339,50 @@ test("voice page shows calls by drop code, named", async () => {
   await page.context().close();
 });
 
+test("hostile partner text is shown as text on every page", async () => {
+  const markup = `<img src=x onerror="alert('xss')"><script>alert('xss')</script><b>bold</b>`;
+  const n = await notify({
+    responseState: "532", refTransId: `${markup}-${Date.now()}`, deploymentId: DEPLOYMENT,
+    additionalInfo: JSON.stringify({ responseCode: markup, responseDesc: markup }),
+  });
+  assert.equal(n.status, 200);
+  const v = await fetch(url + "/campaignapi/resources/v3/voicecampaigntransactions", {
+    method: "PATCH",
+    headers: { authorization: `Bearer ${demoKey}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      "transaction-id": `VOC_XSS_${Date.now()}`, "call-starttime": "2024-01-01 10:00:00.000",
+      "call-endtime": "2024-01-01 10:00:05.000", "call-source": "1", "call-state": "5",
+      "drop-code": "2005", "voice-tag": markup, message: markup, "drop-reason": markup,
+    }),
+  });
+  assert.equal(v.status, 200);
+  const voiceId = (await v.json())["transaction-id"];
+  const page = await newPage();
+  await logIn(page);
+  const injected = () => page.evaluate(() =>
+    document.querySelectorAll(".tx-app img, .tx-app script, .tx-app b").length);
+  const pages = ["dashboard", `report/${DEPLOYMENT}`, "voice", "requests",
+    `requests/${n.body["transaction-id"]}`, `requests/${voiceId}`, "admin", "batch", "compose"];
+  for (const name of pages) {
+    await page.goto(`${url}/#/${name}`);
+    await page.waitForSelector("#tx-main h1");
+    await page.waitForFunction(() => !document.querySelector("[role=status]")?.textContent.includes("Loading"));
+    assert.equal(await injected(), 0, `no element from partner text on ${name}`);
+  }
+  // Where the text is shown, it is shown literally.
+  await page.goto(`${url}/#/report/${DEPLOYMENT}`);
+  await page.waitForSelector(`[data-testid=report] td:text-is(${JSON.stringify(markup)})`);
+  await page.goto(`${url}/#/requests/${voiceId}`);
+  await page.waitForSelector("[data-testid=request-body]");
+  assert.ok((await page.textContent("[data-testid=request-body]")).includes("<script>alert('xss')</script>"));
+  await page.click("text=Open in composer");
+  await page.waitForSelector("#tx-f-voice-tag");
+  assert.equal(await page.inputValue("#tx-f-voice-tag"), markup);
+  assert.equal(await injected(), 0);
+  await shot(page, "hostile-composer");
+  await page.context().close();
+});
+
 test("every page is usable 390 px wide", async () => {
   const page = await newPage(390);
   await logIn(page);

@@ -1,6 +1,7 @@
 //! The HTTP surface: `app(state) -> Router`. One file per resource.
 
 pub mod admin;
+pub mod doors;
 pub mod ops;
 pub mod partner;
 pub mod token;
@@ -8,7 +9,7 @@ pub mod ui;
 
 use std::sync::Arc;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -34,13 +35,20 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/metrics", get(ops::metrics))
         .nest("/admin/api", admin)
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(state.clone(), doors::cors))
+        .layer(middleware::from_fn(doors::headers))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
 }
 
 /// The UI's files, or our JSON 404.
-async fn not_found(method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    if let Some(r) = ui::answer(&method, &uri, &headers) {
+async fn not_found(
+    State(s): State<Arc<AppState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = ui::answer(&method, &uri, &headers, &s.config.frame_ancestors) {
         return r;
     }
     (

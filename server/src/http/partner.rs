@@ -272,16 +272,63 @@ async fn authenticate(
     Ok((creds.user.api_key_id, creds.user.rate_limit))
 }
 
-/// Reads the body up to the limit; a longer body gets the verdict core gives an oversized one.
+/// Why a body could not be read whole.
+enum Unread {
+    /// Longer than the limit.
+    TooLarge,
+    /// The client broke off, or sent garbage framing.
+    Broken(String),
+}
+
+/// Reads the body up to the limit, within the body timeout. A body whose declared length is
+/// over the limit is refused before any of it is read; a longer one as soon as it passes the
+/// limit, with the verdict core gives an oversized body. A body that does not arrive in time is
+/// refused with 499 (and, unread, the connection is closed after the answer).
 async fn read_body(
-    body: Body,
+    mut body: Body,
     limit: usize,
     api: Api,
     s: &AppState,
 ) -> Result<axum::body::Bytes, ApiError> {
-    match to_bytes(body, limit).await {
-        Ok(b) => Ok(b),
-        Err(_) => {
+    use http_body_util::BodyExt;
+    let read = async {
+        if http_body::Body::size_hint(&body).lower() > limit as u64 {
+            return Err(Unread::TooLarge);
+        }
+        let mut buf = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| Unread::Broken(e.to_string()))?;
+            if let Ok(data) = frame.into_data() {
+                if buf.len() + data.len() > limit {
+                    return Err(Unread::TooLarge);
+                }
+                buf.extend_from_slice(&data);
+            }
+        }
+        Ok(axum::body::Bytes::from(buf))
+    };
+    let timeout = std::time::Duration::from_millis(s.config.body_timeout_ms);
+    let failed = |message: String| {
+        let code = Code::RequestFailed;
+        ApiError::Rejected {
+            status: code.http_status(s.config.status_profile),
+            code,
+            description: format!("{}: {message}", code.description()),
+            errors: vec![WireFieldError {
+                field: "body".into(),
+                code: code.number(),
+                message,
+            }],
+        }
+    };
+    match tokio::time::timeout(timeout, read).await {
+        Ok(Ok(b)) => Ok(b),
+        Err(_) => Err(failed(format!(
+            "the body did not arrive within {} ms",
+            s.config.body_timeout_ms
+        ))),
+        Ok(Err(Unread::Broken(e))) => Err(failed(format!("the body could not be read: {e}"))),
+        Ok(Err(Unread::TooLarge)) => {
             let code = if api == Api::Notify {
                 Code::RequestFailed
             } else {

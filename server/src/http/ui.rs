@@ -49,8 +49,66 @@ pub fn find(path: &str) -> Option<usize> {
     ASSETS.iter().position(|a| a.path == path)
 }
 
+/// Standard base64 (for CSP hashes).
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> shift & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The CSP hashes of a page's inline scripts (trunk's loader is one).
+fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let tag = &after[..open_end];
+        let body = &after[open_end + 1..];
+        let Some(close) = body.find("</script>") else {
+            break;
+        };
+        if !tag.contains("src=") {
+            out.push(format!(
+                "'sha256-{}'",
+                base64(&Sha256::digest(&body.as_bytes()[..close]))
+            ));
+        }
+        rest = &body[close..];
+    }
+    out
+}
+
+/// The Content-Security-Policy of a UI page: its own scripts (and its inline loader, by hash),
+/// its own wasm, styles, images and API, nothing else; framing as configured.
+pub fn csp(html: &[u8], frame_ancestors: &str) -> String {
+    let hashes = inline_script_hashes(&String::from_utf8_lossy(html)).join(" ");
+    format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {hashes}; style-src 'self'; \
+         img-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors {frame_ancestors}"
+    )
+}
+
 /// Serves embedded file `i`.
-pub fn serve(i: usize, method: &Method, headers: &HeaderMap) -> Response {
+pub fn serve(i: usize, method: &Method, headers: &HeaderMap, frame_ancestors: &str) -> Response {
     let a = &ASSETS[i];
     let tag = &etags()[i];
     let mut res = if headers
@@ -87,6 +145,11 @@ pub fn serve(i: usize, method: &Method, headers: &HeaderMap) -> Response {
     if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
+    if a.mime.starts_with("text/html") {
+        if let Ok(v) = HeaderValue::from_str(&csp(a.bytes, frame_ancestors)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
     res
 }
 
@@ -113,19 +176,67 @@ const NOT_BUILT: &str = r#"<!doctype html>
 "#;
 
 /// `GET /` and the UI's files; `None` when the path is not the UI's.
-pub fn answer(method: &Method, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+pub fn answer(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    frame_ancestors: &str,
+) -> Option<Response> {
     if method != Method::GET && method != Method::HEAD {
         return None;
     }
     match find(uri.path()) {
-        Some(i) => Some(serve(i, method, headers)),
+        Some(i) => Some(serve(i, method, headers, frame_ancestors)),
         None if uri.path() == "/" => Some(
             (
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                [
+                    (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    (
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                    ),
+                ],
                 NOT_BUILT,
             )
                 .into_response(),
         ),
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        for (raw, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(raw.as_bytes()), enc);
+        }
+    }
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html = r#"<script src="/a.js"></script><script type="module">alert(1)</script>"#;
+        let hashes = inline_script_hashes(html);
+        assert_eq!(
+            hashes,
+            [format!("'sha256-{}'", base64(&Sha256::digest(b"alert(1)")))]
+        );
+        let policy = csp(html.as_bytes(), "'self' https://portal.example");
+        assert!(
+            policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+            "{policy}"
+        );
+        assert!(
+            policy.ends_with("frame-ancestors 'self' https://portal.example"),
+            "{policy}"
+        );
     }
 }

@@ -6,10 +6,11 @@ mod api_users;
 mod deployments;
 mod views;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -19,7 +20,7 @@ use serde::de::DeserializeOwned;
 
 use crate::auth;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{now_ms, AppState};
 
 /// One admin route: method, path (under `/admin/api`), handler.
 pub type Route = (Method, &'static str, MethodRouter<Arc<AppState>>);
@@ -92,21 +93,36 @@ pub fn router() -> Router<Arc<AppState>> {
         .fold(Router::new(), |r, (path, methods)| r.route(path, methods))
 }
 
-/// Refuses any admin request without the admin token.
+/// Refuses any admin request without the admin token. An address that keeps sending wrong
+/// tokens is made to wait between attempts ([`crate::http::doors::AdminGuard`]).
 pub async fn require_token(
     State(s): State<Arc<AppState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    let ip = client.ip();
+    let now = now_ms();
+    let wait = s.admin_guard.must_wait(ip, now);
+    if wait > 0 {
+        return Err(ApiError::AdminSlowDown {
+            retry_after_s: (wait as u64).div_ceil(1000),
+        });
+    }
     let header = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     match auth::bearer(header) {
         Some(token) if auth::same(&auth::hash(token), &s.admin_token_hash) => {
+            s.admin_guard.succeeded(ip);
             Ok(next.run(req).await)
         }
-        _ => Err(ApiError::AdminUnauthorized),
+        _ => {
+            s.admin_guard.failed(ip, now);
+            tracing::warn!(client = %ip, "admin request refused: missing or wrong admin token");
+            Err(ApiError::AdminUnauthorized)
+        }
     }
 }
 
