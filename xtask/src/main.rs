@@ -29,6 +29,8 @@ cargo xtask <task>
   bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
   fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
+  soak [s] [rps]  the release server fed notifications at a fixed rate for a long time
+                 (default 600 s at 8,500/s): errors, latency, memory at start and end
 ";
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -42,6 +44,10 @@ fn main() -> ExitCode {
         Some("ui") => ui::build(),
         Some("wasm") => wasm::package().map(|t| eprintln!("\npacked {}", t.display())),
         Some("verdicts") => verdicts::run(),
+        Some("soak") => soak(
+            args.get(1).map(String::as_str),
+            args.get(2).map(String::as_str),
+        ),
         Some("fuzz") => fuzz(
             args.get(1).map(String::as_str),
             args.get(2).map(String::as_str),
@@ -315,6 +321,22 @@ fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
         ])
         .current_dir(root().join("fuzz"));
     step(&format!("fuzz {target} for {seconds} s"), c)
+}
+
+/// The soak run: `server/benches/soak.rs` with its duration and rate.
+fn soak(seconds: Option<&str>, rate: Option<&str>) -> Result {
+    let mut c = cargo();
+    c.args([
+        "bench",
+        "--locked",
+        "-p",
+        "txstate-server",
+        "--bench",
+        "soak",
+    ])
+    .env("TXSTATE_SOAK_SECONDS", seconds.unwrap_or("600"))
+    .env("TXSTATE_SOAK_RATE", rate.unwrap_or("8500"));
+    step("soak", c)
 }
 
 #[cfg(test)]

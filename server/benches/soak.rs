@@ -1,0 +1,207 @@
+//! Soak (a long run, not a test; `cargo xtask soak`): the release server binary as a child
+//! process on a fresh SQLite file, fed notifications at a fixed rate for a long time. Reports,
+//! each minute and at the end: requests sent, errors, latency, and the server's resident memory
+//! (VmRSS) — then checks that the dashboard's counts equal what was accepted.
+//!
+//! `TXSTATE_SOAK_SECONDS` (default 600) and `TXSTATE_SOAK_RATE` (requests per second, default
+//! 8,500: half the notify maximum measured by the load benchmark).
+#![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark's report is its output
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const ADMIN: &str = "soak-admin-token-0123456789";
+const CONNECTIONS: u64 = 32;
+const DEPLOYMENTS: [&str; 2] = ["API_1605176965390000881", "API_1605176965390000882"];
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The child's resident memory, KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let seconds = env_u64("TXSTATE_SOAK_SECONDS", 600);
+    let rate = env_u64("TXSTATE_SOAK_RATE", 8_500).max(1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_txstate-server"))
+        .args(["--bind", "127.0.0.1:0", "--database-url"])
+        .arg(dir.path().join("soak.db"))
+        .env("TXSTATE_ADMIN_TOKEN", ADMIN)
+        .env("TXSTATE_DEMO", "true")
+        .env("TXSTATE_RATE_REQUESTS", "1000000000")
+        .env("RUST_LOG", "warn,txstate_server=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(rest) = line.split("txstate is serving at ").nth(1) {
+            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let http = reqwest::Client::new();
+        let user: Value = http
+            .post(format!("{url}/admin/api/api-users"))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": "soak"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = Arc::new(user["secretKey1"].as_str().unwrap().to_owned());
+        let before: Value = http
+            .get(format!("{url}/admin/api/dashboard"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let counted = |d: &Value| -> u64 {
+            d.as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| DEPLOYMENTS.contains(&r["deploymentId"].as_str().unwrap_or("")))
+                .map(|r| r["success"].as_u64().unwrap() + r["failure"].as_u64().unwrap())
+                .sum()
+        };
+        let base_count = counted(&before);
+        println!(
+            "soak: {rate} notify req/s for {seconds} s over {CONNECTIONS} connections; server pid {pid}, RSS at start {} KiB",
+            rss_kib(pid)
+        );
+        let sent = Arc::new(AtomicU64::new(0));
+        let errors = Arc::new(AtomicU64::new(0));
+        let latency_us = Arc::new(AtomicU64::new(0));
+        let slowest_us = Arc::new(AtomicU64::new(0));
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let period = Duration::from_secs_f64(CONNECTIONS as f64 / rate as f64);
+        let mut tasks = Vec::new();
+        for c in 0..CONNECTIONS {
+            let (sent, errors, latency_us, slowest_us, secret, url) = (
+                sent.clone(),
+                errors.clone(),
+                latency_us.clone(),
+                slowest_us.clone(),
+                secret.clone(),
+                url.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .unwrap();
+                let mut tick = tokio::time::interval(period);
+                tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                let mut i = 0u64;
+                while Instant::now() < deadline {
+                    tick.tick().await;
+                    let n = i * CONNECTIONS + c;
+                    i += 1;
+                    let body = json!({
+                        "responseState": if n % 4 == 0 { "532" } else { "531" },
+                        "refTransId": format!("SOAK_{n}"),
+                        "deploymentId": DEPLOYMENTS[(n % 2) as usize],
+                        "additionalInfo": "{\"responseCode\":\"200\"}",
+                    });
+                    let t = Instant::now();
+                    let ok = client
+                        .post(format!("{url}/campaignapi/resources/v3/notifytransactionstate"))
+                        .bearer_auth(secret.as_str())
+                        .json(&body)
+                        .send()
+                        .await
+                        .map(|r| r.status().as_u16() == 200)
+                        .unwrap_or(false);
+                    let us = t.elapsed().as_micros() as u64;
+                    latency_us.fetch_add(us, Ordering::Relaxed);
+                    slowest_us.fetch_max(us, Ordering::Relaxed);
+                    sent.fetch_add(1, Ordering::Relaxed);
+                    if !ok {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }));
+        }
+        let started = Instant::now();
+        let (mut last, mut last_at) = (0, Instant::now());
+        while Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_secs(60).min(deadline - Instant::now())).await;
+            let s = sent.load(Ordering::Relaxed);
+            println!(
+                "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), errors {}, RSS {} KiB",
+                started.elapsed().as_secs(),
+                (s - last) as f64 / last_at.elapsed().as_secs_f64(),
+                errors.load(Ordering::Relaxed),
+                rss_kib(pid)
+            );
+            (last, last_at) = (s, Instant::now());
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let s = sent.load(Ordering::Relaxed);
+        let e = errors.load(Ordering::Relaxed);
+        let after: Value = http
+            .get(format!("{url}/admin/api/dashboard"))
+            .bearer_auth(ADMIN)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let grew = counted(&after) - base_count;
+        println!(
+            "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, mean latency {:.2} ms, slowest {:.1} ms, RSS at end {} KiB",
+            started.elapsed().as_secs_f64(),
+            s as f64 / started.elapsed().as_secs_f64(),
+            latency_us.load(Ordering::Relaxed) as f64 / s.max(1) as f64 / 1e3,
+            slowest_us.load(Ordering::Relaxed) as f64 / 1e3,
+            rss_kib(pid)
+        );
+        println!(
+            "counts: the dashboard grew by {grew}; accepted {}: {}",
+            s - e,
+            if grew == s - e { "equal" } else { "DIFFERENT" }
+        );
+        assert_eq!(grew, s - e, "every accepted notification is counted once");
+    });
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+    let _ = child.wait();
+}
