@@ -83,24 +83,25 @@ fn main() {
             .await
             .unwrap();
         let secret = Arc::new(user["secretKey1"].as_str().unwrap().to_owned());
-        let before: Value = http
-            .get(format!("{url}/admin/api/dashboard"))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let counted = |d: &Value| -> u64 {
+        // Notifications counted on the dashboard for the deployments the soak feeds.
+        let counted = || async {
+            let d: Value = http
+                .get(format!("{url}/admin/api/dashboard"))
+                .bearer_auth(ADMIN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             d.as_array()
                 .unwrap()
                 .iter()
                 .filter(|r| DEPLOYMENTS.contains(&r["deploymentId"].as_str().unwrap_or("")))
                 .map(|r| r["success"].as_u64().unwrap() + r["failure"].as_u64().unwrap())
-                .sum()
+                .sum::<u64>()
         };
-        let base_count = counted(&before);
+        let base_count = counted().await;
         println!(
             "soak: {rate} notify req/s for {seconds} s over {CONNECTIONS} connections; server pid {pid}, RSS at start {} KiB",
             rss_kib(pid)
@@ -177,16 +178,7 @@ fn main() {
         }
         let s = sent.load(Ordering::Relaxed);
         let e = errors.load(Ordering::Relaxed);
-        let after: Value = http
-            .get(format!("{url}/admin/api/dashboard"))
-            .bearer_auth(ADMIN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let grew = counted(&after) - base_count;
+        let grew = counted().await - base_count;
         println!(
             "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, mean latency {:.2} ms, slowest {:.1} ms, RSS at end {} KiB",
             started.elapsed().as_secs_f64(),

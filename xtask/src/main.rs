@@ -283,19 +283,17 @@ fn bench() -> Result {
     let mut c = Command::new("node");
     c.arg("wasm/bench/ajv.mjs").current_dir(root());
     step("npm package vs ajv (Node)", c)?;
-    let mut c = cargo();
-    c.args([
-        "bench",
-        "--locked",
-        "-p",
-        "txstate-server",
-        "--bench",
-        "load",
-    ]);
     step(
         "server load: notify vs hello-world, dashboards at 1M notifications",
-        c,
+        server_bench("load"),
     )
+}
+
+/// `cargo bench` of one of the server's benchmarks (`server/benches/<name>.rs`).
+fn server_bench(name: &str) -> Command {
+    let mut c = cargo();
+    c.args(["bench", "--locked", "-p", "txstate-server", "--bench", name]);
+    c
 }
 
 fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
@@ -325,17 +323,9 @@ fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
 
 /// The soak run: `server/benches/soak.rs` with its duration and rate.
 fn soak(seconds: Option<&str>, rate: Option<&str>) -> Result {
-    let mut c = cargo();
-    c.args([
-        "bench",
-        "--locked",
-        "-p",
-        "txstate-server",
-        "--bench",
-        "soak",
-    ])
-    .env("TXSTATE_SOAK_SECONDS", seconds.unwrap_or("600"))
-    .env("TXSTATE_SOAK_RATE", rate.unwrap_or("8500"));
+    let mut c = server_bench("soak");
+    c.env("TXSTATE_SOAK_SECONDS", seconds.unwrap_or("600"))
+        .env("TXSTATE_SOAK_RATE", rate.unwrap_or("8500"));
     step("soak", c)
 }
 

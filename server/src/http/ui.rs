@@ -38,6 +38,17 @@ fn etags() -> &'static [String] {
     })
 }
 
+/// Per embedded file, the CSP sources of its inline scripts (empty for non-HTML), computed once.
+fn script_hashes() -> &'static [String] {
+    static HASHES: OnceLock<Vec<String>> = OnceLock::new();
+    HASHES.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| inline_script_hashes(&String::from_utf8_lossy(a.bytes)).join(" "))
+            .collect()
+    })
+}
+
 /// Whether this binary carries the UI.
 pub fn embedded() -> bool {
     ASSETS.iter().any(|a| a.path == "/index.html")
@@ -96,10 +107,10 @@ fn inline_script_hashes(html: &str) -> Vec<String> {
     out
 }
 
-/// The Content-Security-Policy of a UI page: its own scripts (and its inline loader, by hash),
-/// its own wasm, styles, images and API, nothing else; framing as configured.
-pub fn csp(html: &[u8], frame_ancestors: &str) -> String {
-    let hashes = inline_script_hashes(&String::from_utf8_lossy(html)).join(" ");
+/// The Content-Security-Policy of a UI page: its own scripts (and its inline loader, by the
+/// CSP hashes of its inline scripts), its own wasm, styles, images and API, nothing else;
+/// framing as configured.
+pub fn csp(hashes: &str, frame_ancestors: &str) -> String {
     format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' {hashes}; style-src 'self'; \
          img-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; \
@@ -146,7 +157,7 @@ pub fn serve(i: usize, method: &Method, headers: &HeaderMap, frame_ancestors: &s
         h.insert(header::ETAG, v);
     }
     if a.mime.starts_with("text/html") {
-        if let Ok(v) = HeaderValue::from_str(&csp(a.bytes, frame_ancestors)) {
+        if let Ok(v) = HeaderValue::from_str(&csp(&script_hashes()[i], frame_ancestors)) {
             h.insert(header::CONTENT_SECURITY_POLICY, v);
         }
     }
@@ -229,7 +240,7 @@ mod tests {
             hashes,
             [format!("'sha256-{}'", base64(&Sha256::digest(b"alert(1)")))]
         );
-        let policy = csp(html.as_bytes(), "'self' https://portal.example");
+        let policy = csp(&hashes.join(" "), "'self' https://portal.example");
         assert!(
             policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
             "{policy}"
