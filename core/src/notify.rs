@@ -423,6 +423,14 @@ fn info_text<'t>(
             );
             None
         }
+        Raw::Str(s) if s.contains('\0') => {
+            f.error(
+                field,
+                Code::RequestFailed,
+                Message::Static("free text may not contain NUL characters"),
+            );
+            None
+        }
         Raw::Str(s) => Some(s.clone()),
         Raw::Number(n) => {
             if is_desc {
