@@ -56,7 +56,11 @@ pub struct Config {
     #[arg(long, env = "TXSTATE_DEMO", default_value_t = false)]
     pub demo: bool,
 
-    /// Most writes committed in one transaction (group commit).
+    /// PostgreSQL only: connections this server keeps open to the database.
+    #[arg(long, env = "TXSTATE_PG_POOL_SIZE", default_value_t = 16)]
+    pub pg_pool_size: usize,
+
+    /// SQLite only: most writes committed in one transaction (group commit).
     #[arg(long, env = "TXSTATE_MAX_BATCH", default_value_t = 256)]
     pub max_batch: usize,
 
@@ -87,12 +91,18 @@ fn parse_profile(s: &str) -> Result<StatusProfile, String> {
 }
 
 impl Config {
+    /// Whether `database_url` names a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        let url = self.database_url.as_str();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+
     /// The SQLite file of `database_url`, or `None` for another database.
     pub fn sqlite_path(&self) -> Option<PathBuf> {
-        let url = self.database_url.as_str();
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if self.is_postgres() {
             return None;
         }
+        let url = self.database_url.as_str();
         Some(PathBuf::from(url.strip_prefix("sqlite://").unwrap_or(url)))
     }
 
@@ -110,6 +120,7 @@ impl Config {
             retention_days: 7,
             demo: false,
             max_batch: 256,
+            pg_pool_size: 16,
             body_timeout_ms: 10_000,
             cors_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),

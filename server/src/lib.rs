@@ -27,7 +27,7 @@ use tokio::sync::oneshot;
 pub use config::Config;
 pub use http::app;
 use state::{now_ms, AppState};
-use store::{SqliteStore, Store};
+use store::{PostgresStore, SqliteStore, Store};
 
 /// A built server: its state and what it printed once.
 #[derive(Debug)]
@@ -45,12 +45,7 @@ pub async fn build(config: Config) -> Result<Built, String> {
     let metrics = Arc::new(metrics::Metrics::default());
     let store: Arc<dyn Store> = match config.sqlite_path() {
         Some(path) => Arc::new(SqliteStore::open(&path, config.max_batch, metrics.clone())?),
-        None => {
-            return Err(
-                "PostgreSQL is not supported yet: use a SQLite path for TXSTATE_DATABASE_URL"
-                    .into(),
-            )
-        }
+        None => Arc::new(PostgresStore::open(&config.database_url, config.pg_pool_size).await?),
     };
     let (admin_hash, generated_admin_token) = match &config.admin_token {
         Some(t) if t.len() < 16 => {
@@ -70,6 +65,7 @@ pub async fn build(config: Config) -> Result<Built, String> {
     };
     let demo = config.demo;
     let state = Arc::new(AppState::new(config, store, metrics, admin_hash).await?);
+    state.follow_other_servers();
     let demo_secret = if demo {
         Some(demo::seed(&state).await?)
     } else {

@@ -4,7 +4,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
 use tokio::sync::{broadcast, watch};
 use txstate_core::Catalog;
 
@@ -13,17 +12,8 @@ use crate::config::Config;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::throttle::Throttle;
 
-/// A change that dashboards follow (server-sent events).
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Event {
-    /// `notify`, `voice` or `catalog`.
-    pub kind: &'static str,
-    /// The deployment concerned, when there is one.
-    pub deployment_id: Option<String>,
-}
+pub use crate::store::{Event, EventKind};
 
 /// The server's shared state.
 pub struct AppState {
@@ -35,11 +25,9 @@ pub struct AppState {
     pub catalog: RwLock<Arc<Catalog>>,
     /// API users' key hashes, cached; reloaded after every admin change.
     pub keys: RwLock<Arc<KeyIndex>>,
-    /// Per-user throttling.
-    pub throttle: Throttle,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// Count changes, for the events stream.
+    /// Changes, for the events stream (this server's and the other servers').
     pub events: broadcast::Sender<Event>,
     /// SHA-256 of the admin token.
     pub admin_token_hash: String,
@@ -82,20 +70,71 @@ impl AppState {
             store,
             catalog: RwLock::new(Arc::new(catalog)),
             keys: RwLock::new(Arc::new(keys)),
-            throttle: Throttle::default(),
             metrics,
             events,
             admin_token_hash,
             shutdown: watch::channel(false).0,
             admin_guard: Default::default(),
-            ids: AtomicU64::new(rand::random::<u64>() % 1_000_000),
+            ids: AtomicU64::new(0),
         })
     }
 
-    /// A new operation id in the platform's shape: `PREFIX_<epoch ms><6 digits>`.
+    /// A new operation id in the platform's shape: `PREFIX_<epoch ms><6 digits>`. The six
+    /// digits are this server's slot (two) and a counter (four): unique across up to 100
+    /// servers on one database handing out up to 10,000 ids per millisecond each.
     pub fn new_id(&self, prefix: &str, at_ms: i64) -> String {
-        let seq = self.ids.fetch_add(1, Ordering::Relaxed) % 1_000_000;
-        txstate_core::ids::platform_id(prefix, at_ms.max(0) as u64, seq as u32)
+        let seq = self.ids.fetch_add(1, Ordering::Relaxed) % 10_000;
+        let slot = u64::from(self.store.instance_slot() % 100);
+        txstate_core::ids::platform_id(prefix, at_ms.max(0) as u64, (slot * 10_000 + seq) as u32)
+    }
+
+    /// Tells this server's dashboards (API users' changes excepted) and the other servers on
+    /// the database of a change.
+    pub fn announce(&self, kind: EventKind, deployment_id: Option<String>) {
+        let event = Event {
+            kind,
+            deployment_id,
+        };
+        if kind != EventKind::Keys {
+            let _ = self.events.send(event.clone());
+        }
+        self.store.publish(event);
+    }
+
+    /// Follows the other servers' changes until shutdown: reloads the caches they touch and
+    /// passes the rest to this server's dashboards.
+    pub fn follow_other_servers(self: &std::sync::Arc<Self>) {
+        let state = self.clone();
+        let mut changes = self.store.subscribe();
+        let mut stopping = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let event = tokio::select! {
+                    e = changes.recv() => e,
+                    _ = stopping.wait_for(|s| *s) => return,
+                };
+                let event = match event {
+                    Ok(e) => e,
+                    // Missed some: reload both caches to be sure.
+                    Err(broadcast::error::RecvError::Lagged(_)) => Event {
+                        kind: EventKind::Catalog,
+                        deployment_id: None,
+                    },
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                let reloaded = match event.kind {
+                    EventKind::Catalog => state.refresh_catalog().await,
+                    EventKind::Keys => state.refresh_keys().await,
+                    EventKind::Notify | EventKind::Voice => Ok(()),
+                };
+                if let Err(e) = reloaded {
+                    tracing::warn!(error = ?e, "could not reload after another server's change");
+                }
+                if event.kind != EventKind::Keys {
+                    let _ = state.events.send(event);
+                }
+            }
+        });
     }
 
     /// The cached catalog.
@@ -108,21 +147,29 @@ impl AppState {
         self.keys.read().map(|k| k.clone()).unwrap_or_default()
     }
 
-    /// Reloads the catalog cache (after an admin change) and tells the dashboards.
+    /// Reloads the catalog cache after an admin change and announces it.
     pub async fn reload_catalog(&self) -> Result<(), ApiError> {
+        self.refresh_catalog().await?;
+        self.announce(EventKind::Catalog, None);
+        Ok(())
+    }
+
+    /// Reloads the key index after an admin change and announces it.
+    pub async fn reload_keys(&self) -> Result<(), ApiError> {
+        self.refresh_keys().await?;
+        self.announce(EventKind::Keys, None);
+        Ok(())
+    }
+
+    async fn refresh_catalog(&self) -> Result<(), ApiError> {
         let c = self.store.catalog().await.map_err(ApiError::internal)?;
         if let Ok(mut g) = self.catalog.write() {
             *g = Arc::new(c);
         }
-        let _ = self.events.send(Event {
-            kind: "catalog",
-            deployment_id: None,
-        });
         Ok(())
     }
 
-    /// Reloads the key index (after an admin change).
-    pub async fn reload_keys(&self) -> Result<(), ApiError> {
+    async fn refresh_keys(&self) -> Result<(), ApiError> {
         let k = KeyIndex::new(self.store.credentials().await.map_err(ApiError::internal)?);
         if let Ok(mut g) = self.keys.write() {
             *g = Arc::new(k);

@@ -26,7 +26,8 @@ cargo xtask <task>
                  the UI end to end in headless Chromium
   ui             build the web UI into dist/ (trunk; the server embeds it when built next)
   wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
-  bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load
+  bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load,
+                 scale-out (SQLite vs PostgreSQL with one and two server processes)
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
   fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
   soak [s] [rps]  the release server fed notifications at a fixed rate for a long time
@@ -286,6 +287,10 @@ fn bench() -> Result {
     step(
         "server load: notify vs hello-world, dashboards at 1M notifications",
         server_bench("load"),
+    )?;
+    step(
+        "scale-out: notify on SQLite, PostgreSQL with one and with two server processes",
+        server_bench("scale"),
     )
 }
 

@@ -17,7 +17,7 @@ use txstate_core::{Api, Code, Normalized, Options};
 
 use crate::auth;
 use crate::error::{ApiError, WireFieldError};
-use crate::state::{now_ms, AppState, Event};
+use crate::state::{now_ms, AppState, EventKind};
 use crate::store::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
 /// `POST /campaignapi/resources/v3/notifytransactionstate`
@@ -137,8 +137,10 @@ async fn process(
     let user = authenticate(s, req.headers(), api, at_ms).await?;
     log.api_key_id = Some(user.0.clone());
     let now_us = (at_ms.max(0) as u64) * 1000;
-    s.throttle
-        .admit(&user.0, user.1, now_us)
+    s.store
+        .admit(user.0.clone(), user.1, now_us)
+        .await
+        .map_err(ApiError::internal)?
         .map_err(|retry_after_s| ApiError::Throttled { retry_after_s })?;
 
     let bytes = read_body(req.into_body(), s.config.body_limit, api, s).await?;
@@ -171,10 +173,7 @@ async fn process(
             let id = match outcome {
                 NotifyOutcome::Repeat(first) => first,
                 NotifyOutcome::New | NotifyOutcome::Replaced => {
-                    let _ = s.events.send(Event {
-                        kind: "notify",
-                        deployment_id: Some(deployment_id),
-                    });
+                    s.announce(EventKind::Notify, Some(deployment_id));
                     transaction_id.to_owned()
                 }
             };
@@ -192,10 +191,7 @@ async fn process(
             };
             match s.store.record_voice(w).await.map_err(ApiError::internal)? {
                 VoiceOutcome::Stored => {
-                    let _ = s.events.send(Event {
-                        kind: "voice",
-                        deployment_id: None,
-                    });
+                    s.announce(EventKind::Voice, None);
                     Ok((StatusCode::OK, success(None, transaction_id)))
                 }
                 VoiceOutcome::Repeat(first) => Ok((StatusCode::OK, success(None, &first))),

@@ -1,15 +1,23 @@
 //! Storage behind one trait ([`Store`]), one file per backend. The server speaks only to the
-//! trait; SQLite (`sqlite.rs`) is the default backend.
+//! trait; SQLite (`sqlite.rs`) is the default backend, PostgreSQL (`postgres.rs`) the one that
+//! several servers can share.
 
+mod postgres;
+mod postgres_impl;
+mod postgres_writes;
+pub mod shared;
 mod sqlite;
 mod sqlite_impl;
 mod sqlite_writes;
 
 use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
 use txstate_core::report::OutcomeCount;
 use txstate_core::voice_stats::VoiceStats;
 use txstate_core::{Action, Catalog, Deployment, NotifyPayload, VoicePayload};
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use txstate_core::admin::{ApiUser, DashboardRow, LogEntry, LogQuery, RateLimit};
 
@@ -60,6 +68,43 @@ pub enum VoiceOutcome {
     Repeat(String),
     /// Older than the stored update: nothing changed (1010).
     Stale,
+}
+
+/// What changed, for the events stream (dashboards follow it) and for the other servers on
+/// the same database (their caches follow it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// What changed.
+    pub kind: EventKind,
+    /// The deployment concerned, when there is one.
+    pub deployment_id: Option<String>,
+}
+
+/// What an [`Event`] is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    /// A notification moved the counts.
+    Notify,
+    /// A voice update moved the figures.
+    Voice,
+    /// Actions or deployments changed.
+    Catalog,
+    /// API users or their keys changed (not sent to dashboards).
+    Keys,
+}
+
+impl EventKind {
+    /// Its name on the events stream.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Notify => "notify",
+            EventKind::Voice => "voice",
+            EventKind::Catalog => "catalog",
+            EventKind::Keys => "keys",
+        }
+    }
 }
 
 /// An API user with its key hashes: what authentication needs.
@@ -136,6 +181,25 @@ pub trait Store: Send + Sync + 'static {
     fn request(&self, transaction_id: String) -> BoxFuture<'_, StoreResult<Option<LogEntry>>>;
     /// Deletes log entries older than `before_ms`; how many.
     fn purge_requests(&self, before_ms: i64) -> BoxFuture<'_, StoreResult<u64>>;
+    /// Admits a request of `user` under `limit`, or says how many seconds to wait (contract:
+    /// "Throttling"). SQLite: a window in this process, at `now_us`; PostgreSQL: a window in the
+    /// database, on its clock, shared by every server.
+    fn admit(
+        &self,
+        user: String,
+        limit: RateLimit,
+        now_us: u64,
+    ) -> BoxFuture<'_, StoreResult<Result<(), u64>>>;
+    /// Forgets a user's throttle history (its limit changed: the new one starts fresh).
+    fn reset_throttle(&self, user: String) -> BoxFuture<'_, StoreResult<()>>;
+    /// This server's slot, 0–99: operation ids carry it, so servers sharing a database never
+    /// hand out the same one.
+    fn instance_slot(&self) -> u32;
+    /// Tells the other servers on this database of a change (SQLite has none: nothing to do).
+    fn publish(&self, event: Event);
+    /// The changes the other servers on this database published.
+    fn subscribe(&self) -> broadcast::Receiver<Event>;
+
     /// Whether the database answers.
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>>;
     /// Resolves once every write queued before it is committed (admin views call it first, so

@@ -33,6 +33,11 @@ pub struct SqliteStore {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// The throttle's windows: one process owns a SQLite file, so they live here.
+    pub(super) throttle: crate::throttle::Throttle,
+    /// Nothing is ever sent: no other server shares the file.
+    pub(super) changes: tokio::sync::broadcast::Sender<super::Event>,
+    pub(super) slot: u32,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -70,6 +75,9 @@ impl SqliteStore {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            throttle: crate::throttle::Throttle::default(),
+            changes: tokio::sync::broadcast::channel(1).0,
+            slot: rand::random::<u32>() % 100,
         })
     }
 

@@ -2,15 +2,20 @@
 //! read pool.
 
 use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use txstate_core::report::{alerting, percent, OutcomeCount};
+use tokio::sync::broadcast;
+use txstate_core::report::OutcomeCount;
 use txstate_core::{Action, Catalog, Deployment, ResponseState};
 
+use super::shared::{
+    chart_start, dashboard_row, key_slots, log_filters, page, where_clause, FilterValue, Totals,
+};
 use super::sqlite::SqliteStore;
 use super::sqlite_writes;
 use super::{
-    ApiUser, Credentials, DashboardRow, LogEntry, LogQuery, NotifyOutcome, NotifyWrite, RateLimit,
-    Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
+    ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
+    RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
@@ -48,11 +53,7 @@ fn credentials_row(r: &Row<'_>) -> rusqlite::Result<Credentials> {
     let grants: String = r.get(2)?;
     let key1: Option<String> = r.get(6)?;
     let key2: Option<String> = r.get(7)?;
-    let secret_keys = [(1u8, &key1), (2u8, &key2)]
-        .iter()
-        .filter(|(_, k)| k.is_some())
-        .map(|(n, _)| *n)
-        .collect();
+    let secret_keys = key_slots(&key1, &key2);
     Ok(Credentials {
         user: ApiUser {
             api_key_id: r.get(0)?,
@@ -94,7 +95,6 @@ const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, 
 
 fn dashboard(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<DashboardRow>> {
     let catalog = read_catalog(conn)?;
-    let hour = now_ms.div_euclid(3_600_000);
     let mut rows = Vec::new();
     let mut counts = conn.prepare_cached(
         "SELECT success, failure, last_notified_at FROM deployment_counts WHERE deployment_id = ?1",
@@ -111,12 +111,12 @@ fn dashboard(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<DashboardRo
         .iter()
         .filter(|d| d.channel == txstate_core::Channel::ExternalAction)
     {
-        let (success, failure, last): (i64, i64, Option<i64>) = counts
+        let totals: Totals = counts
             .query_row([&d.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?
             .unwrap_or((0, 0, None));
         let hours: Vec<(i64, u64, u64)> = hourly
-            .query_map(params![d.id, hour - 24], |r| {
+            .query_map(params![d.id, chart_start(now_ms)], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     r.get::<_, i64>(1)?.max(0) as u64,
@@ -124,89 +124,28 @@ fn dashboard(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<DashboardRo
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        // "Within an hour": this hour and the one before, weighted by how much of it has passed.
-        let into = (now_ms.rem_euclid(3_600_000)) as f64 / 3_600_000.0;
-        let (mut s, mut f) = (0.0, 0.0);
-        for (h, hs, hf) in &hours {
-            let w = if *h == hour {
-                1.0
-            } else if *h == hour - 1 {
-                1.0 - into
-            } else {
-                0.0
-            };
-            s += *hs as f64 * w;
-            f += *hf as f64 * w;
-        }
-        let (s, f) = (s.round() as u64, f.round() as u64);
-        let threshold = catalog.action_of(d).and_then(|a| a.alert_threshold_percent);
         let pending: i64 = pending.query_row([&d.id], |r| r.get(0))?;
-        rows.push(DashboardRow {
-            deployment_id: d.id.clone(),
-            name: d.name.clone(),
-            success: success.max(0) as u64,
-            failure: failure.max(0) as u64,
-            last_notified_at: last,
-            failure_rate_last_hour: percent(f, s + f),
-            alert_threshold_percent: threshold,
-            alerting: alerting(f, s + f, threshold),
-            pending: pending.max(0) as u64,
-            hourly: hours,
-        });
+        rows.push(dashboard_row(&catalog, d, totals, hours, pending, now_ms));
     }
     Ok(rows)
 }
 
 fn requests(conn: &Connection, q: &LogQuery) -> rusqlite::Result<(Vec<LogEntry>, u64)> {
-    let mut filters = Vec::new();
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
-    let mut add = |sql: &str, v: rusqlite::types::Value| {
-        values.push(v);
-        filters.push(sql.replace('?', &format!("?{}", values.len())));
-    };
-    if let Some(v) = q.from {
-        add("at_ms >= ?", v.into());
-    }
-    if let Some(v) = q.to {
-        add("at_ms < ?", v.into());
-    }
-    if let Some(v) = &q.endpoint {
-        add("endpoint = ?", v.clone().into());
-    }
-    if let Some(v) = q.code {
-        add("code = ?", i64::from(v).into());
-    }
-    if let Some(v) = q.status {
-        add("status = ?", i64::from(v).into());
-    }
-    if let Some(v) = &q.api_key_id {
-        add("api_key_id = ?", v.clone().into());
-    }
-    if let Some(v) = q.q.as_ref().filter(|v| !v.is_empty()) {
-        let pattern = format!(
-            "%{}%",
-            v.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        // Both `?` name the same parameter.
-        add(
-            "(transaction_id LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\')",
-            pattern.into(),
-        );
-    }
-    let filter = if filters.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", filters.join(" AND "))
-    };
+    let filters = log_filters(q);
+    let filter = where_clause(&filters, |n| format!("?{n}"));
+    let values: Vec<rusqlite::types::Value> = filters
+        .into_iter()
+        .map(|(_, v)| match v {
+            FilterValue::Int(i) => i.into(),
+            FilterValue::Text(t) => t.into(),
+        })
+        .collect();
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM request_log {filter}"),
         rusqlite::params_from_iter(values.iter()),
         |r| r.get(0),
     )?;
-    let limit = i64::from(q.limit.unwrap_or(50).clamp(1, 500));
-    let offset = i64::from(q.offset.unwrap_or(0));
+    let (limit, offset) = page(q);
     let sql = format!("SELECT {LOG_COLUMNS} FROM request_log {filter} ORDER BY at_ms DESC, transaction_id DESC LIMIT {limit} OFFSET {offset}");
     let rows = conn
         .prepare(&sql)?
@@ -402,6 +341,31 @@ impl Store for SqliteStore {
         self.write(move |c| {
             Ok(c.execute("DELETE FROM request_log WHERE at_ms < ?1", [before_ms])? as u64)
         })
+    }
+
+    fn admit(
+        &self,
+        user: String,
+        limit: RateLimit,
+        now_us: u64,
+    ) -> BoxFuture<'_, StoreResult<Result<(), u64>>> {
+        let verdict = self.throttle.admit(&user, limit, now_us);
+        async move { Ok(verdict) }.boxed()
+    }
+
+    fn reset_throttle(&self, user: String) -> BoxFuture<'_, StoreResult<()>> {
+        self.throttle.reset(&user);
+        async { Ok(()) }.boxed()
+    }
+
+    fn instance_slot(&self) -> u32 {
+        self.slot
+    }
+
+    fn publish(&self, _event: Event) {}
+
+    fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.changes.subscribe()
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

@@ -7,7 +7,7 @@ use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
 use super::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
-const HOUR_MS: i64 = 3_600_000;
+use super::shared::HOUR_MS;
 
 /// Records a notification. Same outcome again: nothing changes. Another outcome: it replaces
 /// the earlier one, the counts move, and both stay in the history.

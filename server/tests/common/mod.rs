@@ -2,6 +2,9 @@
 //! calls the tests make to it.
 #![allow(dead_code)]
 
+pub mod backends;
+pub mod process;
+
 use std::path::PathBuf;
 
 use serde_json::{json, Value};

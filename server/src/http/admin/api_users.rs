@@ -146,7 +146,10 @@ pub async fn update(
     apply(&mut c.user, input)?;
     let user = save(&s, c).await?;
     if limit_changed {
-        s.throttle.reset(&id);
+        s.store
+            .reset_throttle(id)
+            .await
+            .map_err(ApiError::internal)?;
     }
     Ok(Json(user))
 }

@@ -183,7 +183,11 @@ pub async fn events(
     let stream = BroadcastStream::new(s.events.subscribe())
         .filter_map(|e| async move {
             let e = e.ok()?;
-            SseEvent::default().event(e.kind).json_data(&e).ok().map(Ok)
+            SseEvent::default()
+                .event(e.kind.name())
+                .json_data(&e)
+                .ok()
+                .map(Ok)
         })
         .take_until(stopping);
     Sse::new(stream).keep_alive(KeepAlive::default())

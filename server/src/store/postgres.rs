@@ -1,0 +1,425 @@
+//! The PostgreSQL backend, for several servers on one database. Each write is one
+//! transaction on a pooled connection (PostgreSQL commits concurrent transactions with shared
+//! WAL flushes, so there is no batching of our own); request log lines are queued and written
+//! by one task in multi-row inserts. Servers tell each other of changes with NOTIFY on the
+//! channel `txstate` and hear them with LISTEN on a connection of their own.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::{AsyncMessage, NoTls};
+
+use super::{Event, LogEntry, StoreResult};
+
+/// The migrations, in order (the table `txstate_migrations` records which ran).
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+
+/// The NOTIFY channel the servers of one database share.
+const CHANNEL: &str = "txstate";
+
+/// The advisory lock that keeps two servers starting at once from migrating together.
+const MIGRATION_LOCK: i64 = 0x0074_7873_7461_7465; // "txstate" in ASCII
+
+/// Most request log lines written in one insert.
+const LOG_BATCH: usize = 1000;
+
+pub(super) enum LogMsg {
+    Line(Box<LogEntry>),
+    Flush(oneshot::Sender<StoreResult<()>>),
+}
+
+/// A change on the wire between servers: the event and who sent it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wire {
+    origin: String,
+    #[serde(flatten)]
+    event: Event,
+}
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    pub(super) pool: Pool,
+    pub(super) logs: mpsc::UnboundedSender<LogMsg>,
+    pub(super) outbox: mpsc::UnboundedSender<Event>,
+    pub(super) changes: broadcast::Sender<Event>,
+    pub(super) slot: u32,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+    log_writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("slot", &self.slot)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(super) fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The message of a database error, with PostgreSQL's own detail when there is one.
+pub(super) fn db_err(e: tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => e.to_string(),
+    }
+}
+
+/// Reads a `postgres://` URL (password never echoed).
+pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| format!("TXSTATE_DATABASE_URL is not a valid PostgreSQL URL: {e}"))?;
+    if config.get_ssl_mode() == SslMode::Require {
+        return Err("TXSTATE_DATABASE_URL asks for sslmode=require, and this server connects to PostgreSQL without TLS: reach a managed database through its TLS proxy (README, \"Scaling out\"), or use sslmode=disable on a private network".into());
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("txstate");
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(10));
+    }
+    Ok(config)
+}
+
+impl PostgresStore {
+    /// Connects, applies the migrations, takes an instance slot and starts the background
+    /// tasks (request log writer, change publisher and listener).
+    pub async fn open(url: &str, pool_size: usize) -> StoreResult<PostgresStore> {
+        let config = parse_url(url)?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(2))
+            .wait_timeout(Some(Duration::from_secs(30)))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .build()
+            .map_err(err)?;
+        let mut client = connection(&pool).await?;
+        migrate(&mut client).await?;
+        let slot: i64 = client
+            .query_one("SELECT nextval('instance_slots')", &[])
+            .await
+            .map_err(db_err)?
+            .get(0);
+        drop(client);
+
+        let origin = uuid::Uuid::new_v4().to_string();
+        let (logs, log_rx) = mpsc::unbounded_channel();
+        let (outbox, out_rx) = mpsc::unbounded_channel();
+        let (changes, _) = broadcast::channel(1024);
+        let log_writer = tokio::spawn(log_loop(pool.clone(), log_rx));
+        let (listening, ready) = oneshot::channel();
+        let tasks = vec![
+            tokio::spawn(publish_loop(pool.clone(), out_rx, origin.clone())),
+            tokio::spawn(listen_loop(config, changes.clone(), origin, listening)),
+        ];
+        // Serving before listening could miss another server's change.
+        let ready = tokio::time::timeout(Duration::from_secs(30), ready).await;
+        if !matches!(ready, Ok(Ok(()))) {
+            for t in &tasks {
+                t.abort();
+            }
+            log_writer.abort();
+            return Err("could not LISTEN for the other servers' changes within 30 s".into());
+        }
+        Ok(PostgresStore {
+            pool,
+            logs,
+            outbox,
+            changes,
+            slot: (slot.rem_euclid(100)) as u32,
+            tasks: Mutex::new(tasks),
+            log_writer: Mutex::new(Some(log_writer)),
+        })
+    }
+
+    /// A pooled connection.
+    pub(super) async fn client(&self) -> StoreResult<Object> {
+        connection(&self.pool).await
+    }
+
+    /// Waits until every log line queued before it is written.
+    pub(super) fn flush_logs(&self) -> BoxFuture<'static, StoreResult<()>> {
+        let (done, written) = oneshot::channel();
+        let sent = self.logs.send(LogMsg::Flush(done));
+        async move {
+            sent.map_err(|_| "the store is closed".to_owned())?;
+            written
+                .await
+                .map_err(|_| "the log writer stopped".to_owned())?
+        }
+        .boxed()
+    }
+
+    /// Writes what is queued, stops the background tasks and closes the pool.
+    pub(super) fn shutdown(&self) -> BoxFuture<'_, ()> {
+        async move {
+            let _ = self.flush_logs().await;
+            let writer = self.log_writer.lock().ok().and_then(|mut w| w.take());
+            if let Some(w) = writer {
+                w.abort();
+            }
+            let tasks = self
+                .tasks
+                .lock()
+                .map(|mut t| std::mem::take(&mut *t))
+                .unwrap_or_default();
+            for t in tasks {
+                t.abort();
+            }
+            self.pool.close();
+        }
+        .boxed()
+    }
+}
+
+async fn connection(pool: &Pool) -> StoreResult<Object> {
+    pool.get().await.map_err(|e| match e {
+        deadpool_postgres::PoolError::Backend(e) => {
+            format!("cannot reach PostgreSQL: {}", db_err(e))
+        }
+        other => format!("cannot reach PostgreSQL: {other}"),
+    })
+}
+
+/// Applies the missing migrations in one transaction, under an advisory lock.
+async fn migrate(client: &mut Object) -> StoreResult<()> {
+    let tx = client.transaction().await.map_err(db_err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(db_err)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS txstate_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .await
+    .map_err(db_err)?;
+    let done: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM txstate_migrations",
+            &[],
+        )
+        .await
+        .map_err(db_err)?
+        .get(0);
+    let done = done.max(0) as usize;
+    if done > MIGRATIONS.len() {
+        return Err(format!(
+            "the database has {done} migrations applied; this server knows {}: it is older than the database",
+            MIGRATIONS.len()
+        ));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.batch_execute(sql)
+            .await
+            .map_err(|e| format!("migration {}: {}", i + 1, db_err(e)))?;
+        tx.execute(
+            "INSERT INTO txstate_migrations (version) VALUES ($1)",
+            &[&((i + 1) as i32)],
+        )
+        .await
+        .map_err(db_err)?;
+        tracing::info!(migration = i + 1, "applied a database migration");
+    }
+    tx.commit().await.map_err(db_err)
+}
+
+/// PostgreSQL text cannot hold U+0000: the request log's copies (of bytes that were refused)
+/// show it as U+FFFD, as they show any byte that is not UTF-8.
+fn text(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+/// Writes queued request log lines, many per insert; answers flushes once what came before
+/// them is written. A line that cannot be written is dropped with a warning (as on SQLite).
+async fn log_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<LogMsg>) {
+    while let Some(first) = rx.recv().await {
+        let mut lines = Vec::new();
+        let mut flushes = Vec::new();
+        let mut next = Some(first);
+        while let Some(m) = next.take() {
+            match m {
+                LogMsg::Line(l) => lines.push(*l),
+                LogMsg::Flush(f) => flushes.push(f),
+            }
+            if lines.len() < LOG_BATCH {
+                next = rx.try_recv().ok();
+            }
+        }
+        let written = if lines.is_empty() {
+            Ok(())
+        } else {
+            write_logs(&pool, &lines).await
+        };
+        if let Err(e) = &written {
+            tracing::warn!(error = %e, lines = lines.len(), "could not write request log lines");
+        }
+        for f in flushes {
+            let _ = f.send(written.clone());
+        }
+    }
+}
+
+async fn write_logs(pool: &Pool, lines: &[LogEntry]) -> StoreResult<()> {
+    let client = connection(pool).await?;
+    let col = |f: &dyn Fn(&LogEntry) -> String| lines.iter().map(f).collect::<Vec<_>>();
+    let ids = col(&|e| text(&e.transaction_id));
+    let at: Vec<i64> = lines.iter().map(|e| e.at_ms).collect();
+    let users: Vec<Option<String>> = lines.iter().map(|e| e.api_key_id.clone()).collect();
+    let endpoints = col(&|e| e.endpoint.clone());
+    let methods = col(&|e| text(&e.method));
+    let statuses: Vec<i64> = lines.iter().map(|e| i64::from(e.status)).collect();
+    let codes: Vec<Option<i64>> = lines.iter().map(|e| e.code.map(i64::from)).collect();
+    let latencies: Vec<i64> = lines.iter().map(|e| e.latency_us as i64).collect();
+    let clients: Vec<Option<String>> = lines.iter().map(|e| e.client.clone()).collect();
+    let bodies = col(&|e| text(&e.body));
+    let truncated: Vec<bool> = lines.iter().map(|e| e.body_truncated).collect();
+    let headers = col(&|e| text(&e.headers.to_string()));
+    let responses = col(&|e| text(&e.response.to_string()));
+    let st = client
+        .prepare_cached(
+            "INSERT INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
+             client, body, body_truncated, headers, response)
+             SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[],
+             $8::int8[], $9::text[], $10::text[], $11::bool[], $12::text[], $13::text[])
+             ON CONFLICT (transaction_id) DO NOTHING",
+        )
+        .await
+        .map_err(db_err)?;
+    client
+        .execute(
+            &st,
+            &[
+                &ids, &at, &users, &endpoints, &methods, &statuses, &codes, &latencies, &clients,
+                &bodies, &truncated, &headers, &responses,
+            ],
+        )
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Sends queued changes to the other servers; changes queued together go in one statement,
+/// the same change once.
+async fn publish_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Event>, origin: String) {
+    while let Some(first) = rx.recv().await {
+        let mut events = vec![first];
+        while let Ok(e) = rx.try_recv() {
+            if !events.contains(&e) {
+                events.push(e);
+            }
+        }
+        let payloads: Vec<String> = events
+            .into_iter()
+            .filter_map(|event| {
+                serde_json::to_string(&Wire {
+                    origin: origin.clone(),
+                    event,
+                })
+                .ok()
+            })
+            .collect();
+        let sent = match connection(&pool).await {
+            Ok(c) => c
+                .execute(
+                    "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
+                    &[&CHANNEL, &payloads],
+                )
+                .await
+                .map_err(db_err),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "could not tell the other servers of a change");
+        }
+    }
+}
+
+/// Hears the other servers' changes on a connection of its own; reconnects when it breaks.
+/// When it listens again it announces a catalog and keys change: what changed while it was
+/// not listening was missed, so the caches reload.
+async fn listen_loop(
+    config: tokio_postgres::Config,
+    changes: broadcast::Sender<Event>,
+    origin: String,
+    listening: oneshot::Sender<()>,
+) {
+    let mut listening = Some(listening);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut conn)) => {
+                let (tx, mut rx) = mpsc::unbounded_channel();
+                let driver = tokio::spawn(async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| conn.poll_message(cx));
+                    use futures_util::StreamExt;
+                    while let Some(m) = messages.next().await {
+                        match m {
+                            Ok(AsyncMessage::Notification(n)) => {
+                                if tx.send(n.payload().to_owned()).is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "the listening connection to PostgreSQL broke");
+                                break;
+                            }
+                        }
+                    }
+                });
+                if let Err(e) = client.batch_execute(&format!("LISTEN {CHANNEL}")).await {
+                    tracing::warn!(error = %db_err(e), "could not listen for other servers' changes");
+                } else {
+                    backoff = Duration::from_millis(100);
+                    match listening.take() {
+                        // The first time: the server loads its caches after this.
+                        Some(l) => {
+                            let _ = l.send(());
+                        }
+                        None => {
+                            for kind in [super::EventKind::Catalog, super::EventKind::Keys] {
+                                let _ = changes.send(Event {
+                                    kind,
+                                    deployment_id: None,
+                                });
+                            }
+                        }
+                    }
+                    while let Some(payload) = rx.recv().await {
+                        match serde_json::from_str::<Wire>(&payload) {
+                            Ok(w) if w.origin != origin => {
+                                let _ = changes.send(w.event);
+                            }
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "an unreadable change from another server")
+                            }
+                        }
+                    }
+                }
+                driver.abort();
+                drop(client);
+            }
+            Err(e) => {
+                tracing::warn!(error = %db_err(e), "cannot connect to PostgreSQL to listen for changes");
+            }
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
