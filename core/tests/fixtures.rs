@@ -127,3 +127,56 @@ fn fixtures_cover_every_validation_code() {
         .iter()
         .any(|(_, f)| f.api == txstate_core::Api::Voice && f.expect.code.is_none()));
 }
+
+/// The JSON Schemas in `schemas/` (served at `/schemas/…` and shipped in the npm package) never
+/// refuse what core accepts: every fixture core processes is valid under its API's schema.
+/// Core is stricter (calendar dates, additionalInfo's inner JSON, deployment rules), so many
+/// of its refusals pass a schema; the test also checks the schemas are not vacuous.
+#[test]
+fn the_json_schemas_agree_with_core() {
+    let schema = |name: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../schemas")
+            .join(name);
+        let text = std::fs::read_to_string(path).expect("schema");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+        jsonschema::validator_for(&value).expect("a valid draft 2020-12 schema")
+    };
+    let notify = schema("notify.schema.json");
+    let voice = schema("voice.schema.json");
+    let (mut accepted, mut both_refuse) = (0, 0);
+    let mut disagreements = Vec::new();
+    for (name, f) in load() {
+        let Ok(body) = serde_json::from_str::<serde_json::Value>(&f.body) else {
+            continue; // not JSON: nothing for a schema to say
+        };
+        let validator = match f.api {
+            txstate_core::Api::Notify => &notify,
+            txstate_core::Api::Voice => &voice,
+        };
+        let schema_ok = validator.is_valid(&body);
+        let core_ok =
+            f.expect.http_status == 200 && matches!(f.expect.code, None | Some(Code::Notified));
+        if core_ok {
+            accepted += 1;
+            let errors: Vec<String> = validator
+                .iter_errors(&body)
+                .map(|e| e.to_string())
+                .collect();
+            if !schema_ok {
+                disagreements.push(format!(
+                    "{name}: core accepts, the schema refuses: {errors:?}"
+                ));
+            }
+        } else if !schema_ok {
+            both_refuse += 1;
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+    assert!(accepted > 50, "{accepted} accepted fixtures");
+    // Not vacuous: the schemas refuse a good share of what core refuses.
+    assert!(
+        both_refuse > 40,
+        "only {both_refuse} refusals are also schema refusals"
+    );
+}
