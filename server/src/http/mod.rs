@@ -4,6 +4,7 @@ pub mod admin;
 pub mod doors;
 pub mod ops;
 pub mod partner;
+pub mod schemas;
 pub mod token;
 pub mod ui;
 
@@ -33,6 +34,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route(schemas::PATH, get(schemas::schema))
         .nest("/admin/api", admin)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), doors::cors))
