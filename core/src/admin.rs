@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// One request of the two endpoints, for the request log.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogEntry {
     /// The operation id (the log's key).
     pub transaction_id: String,
@@ -38,6 +39,7 @@ pub struct LogEntry {
 /// A page of the request log.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LogQuery {
     /// From this time, epoch ms.
     pub from: Option<i64>,
@@ -62,6 +64,7 @@ pub struct LogQuery {
 /// An API user as the admin API shows it (never a secret).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ApiUser {
     /// The API Key ID (a UUID).
     pub api_key_id: String,
@@ -82,6 +85,7 @@ pub struct ApiUser {
 /// Requests per window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RateLimit {
     /// Requests allowed...
     pub requests: u32,
@@ -92,6 +96,7 @@ pub struct RateLimit {
 /// A dashboard row (ADMIN.md).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DashboardRow {
     /// The deployment.
     pub deployment_id: String,
@@ -113,4 +118,93 @@ pub struct DashboardRow {
     pub pending: u64,
     /// Successes and failures per hour, the last 24 hours: `[hour, success, failure]`.
     pub hourly: Vec<(i64, u64, u64)>,
+}
+
+/// What the server says about itself (`GET /admin/api/info`): what a client needs to give the
+/// server's own verdict locally.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// Its version.
+    pub version: String,
+    /// How it maps codes to HTTP statuses.
+    pub status_profile: crate::codes::StatusProfile,
+    /// Largest body it reads, bytes.
+    pub body_limit: usize,
+}
+
+/// A page of the request log (`GET /admin/api/requests`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct RequestPage {
+    /// Rows matching the filter, all pages.
+    pub total: u64,
+    /// This page, newest first.
+    pub items: Vec<LogEntry>,
+}
+
+/// A new API user (`POST /admin/api/api-users`): the user and its first secret key, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedApiUser {
+    /// The user.
+    #[serde(flatten)]
+    pub user: ApiUser,
+    /// Its secret key 1, never shown again.
+    pub secret_key1: String,
+}
+
+/// A new secret key (`POST .../secret-keys`), shown once: `secretKey1` or `secretKey2` by slot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct NewSecretKey {
+    /// The user.
+    pub api_key_id: String,
+    /// The slot the key took: 1 or 2.
+    pub slot: u8,
+    /// The key, when it took slot 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key1: Option<String>,
+    /// The key, when it took slot 2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_key2: Option<String>,
+}
+
+/// What registering transaction ids did (`POST .../deployments/{id}/transactions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct Registered {
+    /// Ids in the request.
+    pub received: u64,
+    /// Ids not registered before.
+    pub registered: u64,
+}
+
+/// The voice dashboard (`GET /admin/api/voice/dashboard`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceDashboardView {
+    /// All calls.
+    pub total: crate::voice_stats::VoiceDashboard,
+    /// Calls whose transaction-id no deployment registered.
+    pub unassigned: crate::voice_stats::VoiceDashboard,
+    /// Each deployment with registered calls.
+    pub deployments: Vec<VoiceDeploymentFigures>,
+}
+
+/// One deployment's voice figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct VoiceDeploymentFigures {
+    /// The deployment.
+    pub deployment_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its calls.
+    pub figures: crate::voice_stats::VoiceDashboard,
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// `{code, description}` of an action's success or failure list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ResponseDef {
     /// The responseCode a partner sends.
     pub code: String,
@@ -17,6 +18,7 @@ pub struct ResponseDef {
 /// An External Action's response type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ResponseType {
     /// Asynchronous: the only kind that takes notifications.
     Async,
@@ -27,6 +29,7 @@ pub enum ResponseType {
 /// An External Action.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Action {
     /// Its id.
     pub id: String,
@@ -62,6 +65,7 @@ pub struct Action {
 /// A deployment's channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum Channel {
     /// External Action: the only channel that takes notifications.
     ExternalAction,
@@ -116,6 +120,7 @@ impl Channel {
 /// A deployment's type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum DeploymentType {
     /// One-time: takes notifications.
     Onetime,
@@ -150,6 +155,7 @@ impl DeploymentType {
 /// A deployment's status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum DeploymentStatus {
     /// Being written.
     Draft,
@@ -169,6 +175,7 @@ pub enum DeploymentStatus {
 /// A deployment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Deployment {
     /// Its id, e.g. `API_1605176965390000881`.
     pub id: String,
@@ -192,6 +199,7 @@ pub struct Deployment {
 /// deployment of the request and its action; the UI and the wasm package pass what
 /// `GET /admin/api/catalog` returned.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Catalog {
     /// External Actions.
     #[serde(default)]

@@ -47,6 +47,7 @@ const INFO_OBJECT: Expectation = Expectation::Words(
 
 /// `531` or `532`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum ResponseState {
     /// 531
     #[serde(rename = "531")]

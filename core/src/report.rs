@@ -62,6 +62,7 @@ pub struct OutcomeCount {
 /// One row of the report.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SummaryRow {
     /// 531 or 532.
     pub response_state: ResponseState,

@@ -218,6 +218,7 @@ impl VoiceStats {
 /// A count of calls with one value of a list, and its meaning.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct NamedCount {
     /// The value (`2005`, `5`, ...).
     pub value: String,
@@ -232,6 +233,7 @@ pub struct NamedCount {
 /// Calls whose duration falls in `[fromS, toS)`; `toS` is `null` for the open bucket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct DurationBucket {
     /// Lower bound, seconds.
     pub from_s: u64,
@@ -244,6 +246,7 @@ pub struct DurationBucket {
 /// The voice dashboard of one deployment (or of the unassigned calls, or of all).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct VoiceDashboard {
     /// Calls.
     pub calls: u64,

@@ -8,11 +8,10 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
-use serde_json::json;
 use txstate_core::{Code, Verdict};
 
 /// The failure body of the partner endpoints, fields in the contract's order.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct FailureBody<'a> {
     /// In-body code.
     pub code: u16,
@@ -23,7 +22,7 @@ pub struct FailureBody<'a> {
 }
 
 /// A field error as the partner endpoints send it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 pub struct WireFieldError {
     /// The field.
     pub field: String,
@@ -194,6 +193,15 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The admin API's failure body.
+#[derive(Debug, Serialize, schemars::JsonSchema)]
+pub struct AdminFailure<'a> {
+    /// `unauthorized`, `too_many_attempts`, `not_found`, `bad_request` or `conflict`.
+    pub error: &'a str,
+    /// What is wrong, for a person.
+    pub message: &'a str,
+}
+
 fn admin(status: StatusCode, error: &str, message: &str) -> Response {
-    (status, Json(json!({"error": error, "message": message}))).into_response()
+    (status, Json(AdminFailure { error, message })).into_response()
 }

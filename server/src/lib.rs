@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod metrics;
+pub mod openapi;
 pub mod state;
 pub mod store;
 pub mod throttle;

@@ -5,53 +5,28 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
+import { startServer as startLive } from "../../server/clients/live.mjs";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const SHOTS = join(ROOT, "target/ui-screenshots");
-const BIN = process.env.TXSTATE_SERVER_BIN ?? join(ROOT, "target/debug/txstate-server");
 const TOKEN = "e2e-admin-token-0123456789abcdef";
 const DEPLOYMENT = "API_1605176965390000881";
 const NOTIFY = "/campaignapi/resources/v3/notifytransactionstate";
 
-let server, url, demoKey, browser, dir;
+let server, url, demoKey, browser;
+// Files the tests write (batches to upload).
+const dir = mkdtempSync(join(tmpdir(), "txstate-e2e-"));
 const consoleErrors = [];
 
 /** Starts the server and reads its address and the demo key from its log. */
 async function startServer() {
-  dir = mkdtempSync(join(tmpdir(), "txstate-e2e-"));
-  server = spawn(BIN, [], {
-    env: {
-      ...process.env,
-      TXSTATE_BIND: "127.0.0.1:0",
-      TXSTATE_DATABASE_URL: `sqlite://${join(dir, "e2e.db")}`,
-      TXSTATE_ADMIN_TOKEN: TOKEN,
-      TXSTATE_DEMO: "true",
-      NO_COLOR: "1",
-      RUST_LOG: "info",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let log = "";
-  await new Promise((ok, fail) => {
-    const read = (chunk) => {
-      log += chunk.toString().replace(/\x1b\[[0-9;]*m/g, "");
-      const at = log.match(/serving at (http:\/\/[0-9.:]+)\//);
-      const key = log.match(/secret key ([0-9a-f]{64})/);
-      if (at && key) {
-        url = at[1];
-        demoKey = key[1];
-        ok();
-      }
-    };
-    server.stdout.on("data", read);
-    server.stderr.on("data", read);
-    server.on("exit", (code) => fail(new Error(`server exited (${code}):\n${log}`)));
-  });
+  server = await startLive(TOKEN);
+  url = server.url;
+  demoKey = server.demoKey;
 }
 
 async function notify(body, key = demoKey) {
@@ -120,8 +95,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill("SIGTERM");
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test("the login page asks for the admin token and refuses a wrong one", async () => {
@@ -220,6 +195,22 @@ test("the response summary shows NOT SPECIFIED and downloads the rows as CSV", a
   assert.match(csv, /NOT SPECIFIED/);
   assert.equal(csv.trim().split("\r\n").length, rows + 1, "the CSV holds the page's rows");
   assert.equal(download.suggestedFilename(), `report-${DEPLOYMENT}.csv`);
+  await page.context().close();
+});
+
+test("the header offers the Postman collection as a download, pointed at this server", async () => {
+  const page = await newPage();
+  await logIn(page);
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.click("a:text-is('Postman collection')"),
+  ]);
+  assert.equal(download.suggestedFilename(), "txstate.postman_collection.json");
+  const collection = JSON.parse(readFileSync(await download.path(), "utf8"));
+  assert.equal(collection.info.schema, "https://schema.getpostman.com/json/collection/v2.1.0/collection.json");
+  const baseUrl = collection.variable.find((v) => v.key === "baseUrl").value;
+  assert.equal(baseUrl, url, "baseUrl is the server the UI talks to");
+  assert.ok(collection.item.flatMap((f) => f.item).length > 20, "requests of both APIs");
   await page.context().close();
 });
 

@@ -6,7 +6,8 @@ use std::fmt;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use txstate_core::{Api, Catalog, StatusProfile};
+pub use txstate_core::admin::ServerInfo;
+use txstate_core::{Api, Catalog};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
@@ -45,18 +46,6 @@ fn js_failure(e: JsValue) -> Failure {
 #[derive(Deserialize)]
 struct AdminError {
     message: String,
-}
-
-/// What the server says about itself (`GET /admin/api/info`).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServerInfo {
-    /// Its version.
-    pub version: String,
-    /// How it maps codes to HTTP statuses.
-    pub status_profile: StatusProfile,
-    /// Largest body it reads.
-    pub body_limit: usize,
 }
 
 /// A partner endpoint's answer.

@@ -381,6 +381,18 @@ fn Nav() -> impl IntoView {
             <span class="tx-live" role="status" title="Live updates from the server">
                 {move || if ctx.live.get() { "● live" } else { "○ offline" }}
             </span>
+            <span class="tx-docs">
+                <a
+                    href=format!("{}/postman.json", ctx.base.get_value())
+                    download="txstate.postman_collection.json"
+                    title="Every request of both APIs with an example per outcome and tests: import it in Postman or run it with newman"
+                >
+                    "Postman collection"
+                </a>
+                <a href=format!("{}/openapi.json", ctx.base.get_value()) target="_blank" rel="noopener">
+                    "OpenAPI"
+                </a>
+            </span>
             <button type="button" class="tx-link" on:click=move |_| ctx.log_out()>
                 "Log out"
             </button>

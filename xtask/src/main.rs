@@ -23,7 +23,7 @@ cargo xtask <task>
 
   run [-- ARGS]  build and run the server with demo data (SQLite in target/run/)
   test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package,
-                 the UI end to end in headless Chromium
+                 the UI end to end in headless Chromium, newman and schemathesis on a live server
   ui             build the web UI into dist/ (trunk; the server embeds it when built next)
   wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
   bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load,
@@ -141,11 +141,30 @@ fn test() -> Result {
     step("docs", c)?;
     let tarball = wasm::package()?;
     totals.add(wasm::test_package(&tarball)?);
-    totals.add(ui::test(&root().join("target/debug/txstate-server"))?);
+    let server = root().join("target/debug/txstate-server");
+    totals.add(ui::test(&server)?);
+    totals.add(clients(&server)?);
     eprintln!("\nxtask test: every check passed");
     // The closing line CI reads: the sum of every test binary's result.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
     Ok(())
+}
+
+/// Clients we did not write against the server binary `server`: newman runs the served
+/// Postman collection, schemathesis the served OpenAPI document.
+fn clients(server: &Path) -> Result<Totals> {
+    tools::npm()?;
+    let st = tools::schemathesis()?;
+    let mut c = Command::new("node");
+    c.args([
+        "--test",
+        "--test-reporter=spec",
+        "server/clients/clients.test.mjs",
+    ])
+    .current_dir(root())
+    .env("TXSTATE_SERVER_BIN", server)
+    .env("TXSTATE_SCHEMATHESIS", st);
+    counted_step("OpenAPI and Postman: schemathesis and newman", c)
 }
 
 /// Sums of cargo test's `test result:` lines.

@@ -78,3 +78,29 @@ pub fn chromium() -> Result {
         .env("DEBIAN_FRONTEND", "noninteractive");
     step("install chromium", c)
 }
+
+/// schemathesis's version (PyPI), for the OpenAPI test.
+const SCHEMATHESIS: &str = "4.32.5";
+
+/// schemathesis in its own virtual environment under `target/tools/` (never the system's
+/// Python packages); returns its `st` command.
+pub fn schemathesis() -> Result<std::path::PathBuf> {
+    let venv = root().join("target/tools/schemathesis");
+    let st = venv.join("bin/st");
+    let have = output(&st.to_string_lossy(), &["--version"]).unwrap_or_default();
+    if have.trim().ends_with(&format!("version {SCHEMATHESIS}")) {
+        return Ok(st);
+    }
+    let mut c = Command::new("python3");
+    c.args(["-m", "venv", "--clear"]).arg(&venv);
+    step("create a Python environment for schemathesis", c)?;
+    let mut c = Command::new(venv.join("bin/pip"));
+    c.args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS}"),
+    ]);
+    step(&format!("install schemathesis {SCHEMATHESIS} (PyPI)"), c)?;
+    Ok(st)
+}

@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use serde_json::json;
 use tracing::Instrument;
 
+use crate::openapi;
 use crate::state::AppState;
 
 /// The whole application.
@@ -35,6 +36,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route(schemas::PATH, get(schemas::schema))
+        .route(openapi::OPENAPI_PATH, get(openapi::serve_openapi))
+        .route(openapi::POSTMAN_PATH, get(openapi::serve_postman))
         .nest("/admin/api", admin)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), doors::cors))

@@ -195,34 +195,40 @@ async fn process(
                     Ok((StatusCode::OK, success(None, transaction_id)))
                 }
                 VoiceOutcome::Repeat(first) => Ok((StatusCode::OK, success(None, &first))),
-                VoiceOutcome::Stale => {
-                    let code = Code::NotProcessed;
-                    Ok((
-                        StatusCode::OK,
-                        json!({"code": code.number(), "description": code.description(), "errors": [{
-                            "field": "call-endtime", "code": code.number(),
-                            "message": "call-endtime is older than the stored update of this call: a stale retry, nothing changed"
-                        }]}),
-                    ))
-                }
+                VoiceOutcome::Stale => Ok((StatusCode::OK, stale())),
             }
         }
         None => Err(ApiError::internal("a valid verdict without a payload")),
     }
 }
 
+/// A success body: `{code, description, transaction-id}` for a notification, only the
+/// `transaction-id` for a processed voice update.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct SuccessBody<'a> {
+    /// 1100 (notifications only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<u16>,
+    /// The code's description (notifications only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<&'a str>,
+    /// The operation id: the first one's, when the same report is sent again.
+    #[serde(rename = "transaction-id")]
+    pub transaction_id: &'a str,
+}
+
+/// The answer to a voice update older than the stored one: 200 with 1010, nothing changed.
+pub(crate) fn stale() -> Value {
+    let code = Code::NotProcessed;
+    json!({"code": code.number(), "description": code.description(), "errors": [{
+        "field": "call-endtime", "code": code.number(),
+        "message": "call-endtime is older than the stored update of this call: a stale retry, nothing changed"
+    }]})
+}
+
 /// A success body: `{code, description, transaction-id}`, or only the id (processed voice).
-fn success(code: Option<Code>, id: &str) -> Value {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        #[serde(skip_serializing_if = "Option::is_none")]
-        code: Option<u16>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        description: Option<&'a str>,
-        #[serde(rename = "transaction-id")]
-        transaction_id: &'a str,
-    }
-    let body = Body {
+pub(crate) fn success(code: Option<Code>, id: &str) -> Value {
+    let body = SuccessBody {
         code: code.map(Code::number),
         description: code.map(Code::description),
         transaction_id: id,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method};
 use axum::Json;
-use serde_json::{json, Value};
 use txstate_core::Code;
 
 use crate::auth;
@@ -21,7 +20,7 @@ pub async fn issue(
     State(s): State<Arc<AppState>>,
     method: Method,
     headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<TokenBody>, ApiError> {
     if method != Method::POST {
         return Err(ApiError::MethodNotAllowed("POST"));
     }
@@ -48,7 +47,20 @@ pub async fn issue(
         )
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(
-        json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime}),
-    ))
+    Ok(Json(TokenBody {
+        access_token: token,
+        token_type: "Bearer".into(),
+        expires_in: lifetime,
+    }))
+}
+
+/// The token endpoint's answer.
+#[derive(Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct TokenBody {
+    /// The bearer value for the two endpoints until it expires.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until it expires.
+    pub expires_in: u64,
 }

@@ -2,8 +2,7 @@
 //! code, status, API user, ids in the body), paged; one request whole; "open in composer".
 
 use leptos::prelude::*;
-use serde::Deserialize;
-use txstate_core::admin::LogEntry;
+use txstate_core::admin::{LogEntry, RequestPage};
 use txstate_core::time::DateTime;
 use txstate_core::{validate, Api, Options};
 
@@ -70,12 +69,6 @@ impl Filter {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
-struct LogPage {
-    total: u64,
-    items: Vec<LogEntry>,
-}
-
 fn text_input(
     id: &'static str,
     label: &'static str,
@@ -110,7 +103,7 @@ pub fn Requests() -> impl IntoView {
                 status: 0,
                 message: m,
             })?;
-            client.get::<LogPage>(&format!("/requests?{qs}")).await
+            client.get::<RequestPage>(&format!("/requests?{qs}")).await
         }
     });
     let search = move |ev: leptos::ev::SubmitEvent| {

@@ -2,28 +2,11 @@
 //! durations, for all calls, each voice deployment, and the calls no deployment registered.
 
 use leptos::prelude::*;
-use serde::Deserialize;
+use txstate_core::admin::VoiceDashboardView as VoiceView;
 use txstate_core::voice_stats::{NamedCount, VoiceDashboard};
 
 use crate::app::Ctx;
 use crate::widgets::{loading, pct, problem};
-
-/// `GET /admin/api/voice/dashboard`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VoiceView {
-    total: VoiceDashboard,
-    unassigned: VoiceDashboard,
-    deployments: Vec<DeploymentFigures>,
-}
-
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct DeploymentFigures {
-    deployment_id: String,
-    name: String,
-    figures: VoiceDashboard,
-}
 
 /// A duration bucket's label: `5–15 s`, `600 s +`.
 pub fn bucket_label(from_s: u64, to_s: Option<u64>) -> String {

@@ -3,18 +3,18 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
 use txstate_core::{Action, ResponseDef, ResponseType};
 
-use super::AdminJson;
+use super::{AdminJson, AdminPath};
 use crate::error::ApiError;
 use crate::state::AppState;
 
 /// An action as the admin API takes it: `id` optional on create.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionInput {
     #[serde(default)]
@@ -95,7 +95,7 @@ pub async fn list(State(s): State<Arc<AppState>>) -> Json<Vec<Action>> {
 
 pub async fn one(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Action>, ApiError> {
     s.catalog()
         .action(&id)
@@ -133,7 +133,7 @@ pub async fn create(
 
 pub async fn replace(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     AdminJson(input): AdminJson<ActionInput>,
 ) -> Result<Json<Action>, ApiError> {
     if input.id.as_deref().is_some_and(|b| b != id) {
@@ -155,7 +155,7 @@ pub async fn replace(
 
 pub async fn remove(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let users: Vec<String> = s
         .catalog()

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use txstate_core::admin::{CreatedApiUser, NewSecretKey};
 
-use super::AdminJson;
+use super::{AdminJson, AdminPath};
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::{now_ms, AppState};
@@ -17,7 +17,7 @@ use crate::store::{ApiUser, Credentials, RateLimit};
 
 const GRANTS: [&str; 2] = ["notify", "voice"];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UserInput {
     #[serde(default)]
@@ -96,7 +96,7 @@ pub async fn list(State(s): State<Arc<AppState>>) -> Result<Json<Vec<ApiUser>>, 
 
 pub async fn one(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<ApiUser>, ApiError> {
     Ok(Json(find(&s, &id)?.user))
 }
@@ -105,7 +105,7 @@ pub async fn one(
 pub async fn create(
     State(s): State<Arc<AppState>>,
     AdminJson(input): AdminJson<UserInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<CreatedApiUser>), ApiError> {
     if input.name.as_deref().is_none_or(|n| n.trim().is_empty()) {
         return Err(ApiError::BadRequest("name is required".into()));
     }
@@ -131,14 +131,18 @@ pub async fn create(
         },
     )
     .await?;
-    let mut body = serde_json::to_value(&user).map_err(ApiError::internal)?;
-    body["secretKey1"] = Value::String(secret);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedApiUser {
+            user,
+            secret_key1: secret,
+        }),
+    ))
 }
 
 pub async fn update(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     AdminJson(input): AdminJson<UserInput>,
 ) -> Result<Json<ApiUser>, ApiError> {
     let mut c = find(&s, &id)?;
@@ -156,7 +160,7 @@ pub async fn update(
 
 pub async fn remove(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, ApiError> {
     if !s
         .store
@@ -173,8 +177,8 @@ pub async fn remove(
 /// Creates the second secret key (or the first, if the user has none), returned once.
 pub async fn add_key(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    AdminPath(id): AdminPath<String>,
+) -> Result<(StatusCode, Json<NewSecretKey>), ApiError> {
     let mut c = find(&s, &id)?;
     let slot = c.key_hashes.iter().position(Option::is_none).ok_or_else(|| {
         ApiError::Conflict("this user has two secret keys: delete one (DELETE .../secret-keys/1 promotes key 2) before adding another".into())
@@ -182,17 +186,26 @@ pub async fn add_key(
     let secret = auth::new_secret();
     c.key_hashes[slot] = Some(auth::hash(&secret));
     let user = save(&s, c).await?;
-    let field = format!("secretKey{}", slot + 1);
+    let (secret_key1, secret_key2) = if slot == 0 {
+        (Some(secret), None)
+    } else {
+        (None, Some(secret))
+    };
     Ok((
         StatusCode::CREATED,
-        Json(json!({"apiKeyId": user.api_key_id, "slot": slot + 1, field: secret})),
+        Json(NewSecretKey {
+            api_key_id: user.api_key_id,
+            slot: slot as u8 + 1,
+            secret_key1,
+            secret_key2,
+        }),
     ))
 }
 
 /// Deletes secret key 1 or 2; deleting key 1 promotes key 2.
 pub async fn remove_key(
     State(s): State<Arc<AppState>>,
-    Path((id, slot)): Path<(String, u8)>,
+    AdminPath((id, slot)): AdminPath<(String, u8)>,
 ) -> Result<Json<ApiUser>, ApiError> {
     let mut c = find(&s, &id)?;
     match slot {

@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use txstate_core::admin::Registered;
 use txstate_core::{Channel, Deployment, DeploymentStatus, DeploymentType};
 
-use super::AdminJson;
+use super::{AdminJson, AdminPath};
 use crate::error::ApiError;
 use crate::state::{now_ms, AppState};
 
@@ -18,7 +18,7 @@ const MAX_REGISTER: usize = 100_000;
 
 /// A deployment as the admin API takes it: `id` optional on create (generated in the
 /// platform's shape with the channel's prefix).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DeploymentInput {
     #[serde(default)]
@@ -60,7 +60,7 @@ pub async fn list(State(s): State<Arc<AppState>>) -> Json<Vec<Deployment>> {
 
 pub async fn one(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<Deployment>, ApiError> {
     s.catalog()
         .deployment(&id)
@@ -99,7 +99,7 @@ pub async fn create(
 
 pub async fn replace(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     AdminJson(input): AdminJson<DeploymentInput>,
 ) -> Result<Json<Deployment>, ApiError> {
     if input.id.as_deref().is_some_and(|b| b != id) {
@@ -121,7 +121,7 @@ pub async fn replace(
 
 pub async fn remove(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<StatusCode, ApiError> {
     if !s
         .store
@@ -138,9 +138,9 @@ pub async fn remove(
 /// Registers transaction ids (a JSON array of strings) under a deployment.
 pub async fn register_transactions(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     AdminJson(ids): AdminJson<Vec<String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Registered>, ApiError> {
     if s.catalog().deployment(&id).is_none() {
         return Err(ApiError::NotFound(format!("no deployment \"{id}\"")));
     }
@@ -158,13 +158,14 @@ pub async fn register_transactions(
             bad.chars().take(40).collect::<String>()
         )));
     }
-    let received = ids.len();
+    let received = ids.len() as u64;
     let registered = s
         .store
         .register_transactions(id, ids)
         .await
         .map_err(ApiError::internal)?;
-    Ok(Json(
-        json!({"received": received, "registered": registered}),
-    ))
+    Ok(Json(Registered {
+        received,
+        registered,
+    }))
 }

@@ -6,11 +6,16 @@ mod api_users;
 mod deployments;
 mod views;
 
+pub use actions::ActionInput;
+pub use api_users::UserInput;
+pub use deployments::DeploymentInput;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -140,5 +145,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AdminJson<T> {
         serde_json::from_slice(&bytes)
             .map(AdminJson)
             .map_err(|e| ApiError::BadRequest(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// Path parameters that answer a malformed value in our error shape (not axum's plain text).
+#[derive(Debug)]
+pub struct AdminPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for AdminPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| AdminPath(v))
+            .map_err(|e| ApiError::BadRequest(format!("invalid path: {}", e.body_text())))
+    }
+}
+
+/// A query string that answers a malformed or unknown parameter in our error shape.
+#[derive(Debug)]
+pub struct AdminQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AdminQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| AdminQuery(v))
+            .map_err(|e| ApiError::BadRequest(format!("invalid query: {}", e.body_text())))
     }
 }

@@ -4,30 +4,31 @@
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::stream::Stream;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
 use tokio_stream::wrappers::BroadcastStream;
+use txstate_core::admin::{RequestPage, ServerInfo, VoiceDashboardView, VoiceDeploymentFigures};
 use txstate_core::report::{response_summary, SummaryRow};
 use txstate_core::voice_stats::VoiceStats;
 use txstate_core::Catalog;
 
+use super::{AdminPath, AdminQuery};
 use crate::error::ApiError;
 use crate::state::{now_ms, AppState};
 use crate::store::{DashboardRow, LogEntry, LogQuery};
 
 /// `GET /admin/api/info`: what a client needs to give the server's own verdict locally.
-pub async fn info(State(s): State<Arc<AppState>>) -> Json<Value> {
-    Json(json!({
-        "version": env!("CARGO_PKG_VERSION"),
-        "statusProfile": s.config.status_profile,
-        "bodyLimit": s.config.body_limit,
-    }))
+pub async fn info(State(s): State<Arc<AppState>>) -> Json<ServerInfo> {
+    Json(ServerInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        status_profile: s.config.status_profile,
+        body_limit: s.config.body_limit,
+    })
 }
 
 /// `GET /admin/api/catalog`: exactly the shape the wasm validator takes as its catalog.
@@ -62,7 +63,7 @@ async fn summary(s: &AppState, id: &str) -> Result<Vec<SummaryRow>, ApiError> {
 /// `GET .../report`: JSON, or CSV when asked with `Accept: text/csv`.
 pub async fn report(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let rows = summary(&s, &id).await?;
@@ -79,7 +80,7 @@ pub async fn report(
 
 pub async fn report_csv(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Response, ApiError> {
     Ok(csv(&id, &summary(&s, &id).await?))
 }
@@ -124,7 +125,9 @@ fn csv(id: &str, rows: &[SummaryRow]) -> Response {
 }
 
 /// `GET /admin/api/voice/dashboard`: per deployment, the unassigned calls, and all.
-pub async fn voice_dashboard(State(s): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+pub async fn voice_dashboard(
+    State(s): State<Arc<AppState>>,
+) -> Result<Json<VoiceDashboardView>, ApiError> {
     let stats = s.store.voice_stats().await.map_err(ApiError::internal)?;
     let catalog = s.catalog();
     let mut total = VoiceStats::default();
@@ -138,29 +141,34 @@ pub async fn voice_dashboard(State(s): State<Arc<AppState>>) -> Result<Json<Valu
                     .deployment(id)
                     .map(|d| d.name.clone())
                     .unwrap_or_default();
-                deployments
-                    .push(json!({"deploymentId": id, "name": name, "figures": st.dashboard()}));
+                deployments.push(VoiceDeploymentFigures {
+                    deployment_id: id.clone(),
+                    name,
+                    figures: st.dashboard(),
+                });
             }
             None => unassigned.merge(st),
         }
     }
-    Ok(Json(
-        json!({"total": total.dashboard(), "unassigned": unassigned.dashboard(), "deployments": deployments}),
-    ))
+    Ok(Json(VoiceDashboardView {
+        total: total.dashboard(),
+        unassigned: unassigned.dashboard(),
+        deployments,
+    }))
 }
 
 pub async fn requests(
     State(s): State<Arc<AppState>>,
-    Query(q): Query<LogQuery>,
-) -> Result<Json<Value>, ApiError> {
+    AdminQuery(q): AdminQuery<LogQuery>,
+) -> Result<Json<RequestPage>, ApiError> {
     s.store.flush().await.map_err(ApiError::internal)?;
     let (items, total) = s.store.requests(q).await.map_err(ApiError::internal)?;
-    Ok(Json(json!({"total": total, "items": items})))
+    Ok(Json(RequestPage { total, items }))
 }
 
 pub async fn request(
     State(s): State<Arc<AppState>>,
-    Path(id): Path<String>,
+    AdminPath(id): AdminPath<String>,
 ) -> Result<Json<LogEntry>, ApiError> {
     s.store.flush().await.map_err(ApiError::internal)?;
     s.store
