@@ -66,6 +66,8 @@ function schemathesis(server, args) {
   ], {
     env: { ...process.env, TXSTATE_API_KEY: server.demoKey, TXSTATE_ADMIN_TOKEN: ADMIN },
     encoding: "utf8",
+    // Its cache goes to the working directory: keep it out of the sources.
+    cwd: join(ROOT, "target"),
     timeout: 10 * 60 * 1000,
   });
   const text = `${out.stdout}\n${out.stderr}`;
