@@ -126,7 +126,7 @@ fn main() {
         let notify = notify_load(&running).await;
         report("notify (SQLite, durable)", &notify);
         println!("ratio notify / hello-world: {:.2}", notify.rps / hello.rps);
-        let m = txstate_server::metrics::Metrics::render(&running.state.metrics);
+        let m = running.state.render_metrics();
         for line in m.lines().filter(|l| {
             l.starts_with("txstate_write_batch_size_sum")
                 || l.starts_with("txstate_write_batch_size_count")

@@ -1,16 +1,23 @@
 //! The server's configuration: one struct, read from flags and `TXSTATE_*` environment
 //! variables (`txstate-server --help` lists them all).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand, ValueEnum};
+use ipnet::IpNet;
 use txstate_core::StatusProfile;
+
+pub use crate::http::client::ForwardedHeader;
 
 /// txstate-server: the transaction-state APIs, their admin API and the UI.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "txstate-server", version, about)]
 pub struct Config {
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on.
     #[arg(long, env = "TXSTATE_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
@@ -23,10 +30,28 @@ pub struct Config {
     )]
     pub database_url: String,
 
+    /// A file holding the database URL (a mounted secret), instead of TXSTATE_DATABASE_URL.
+    #[arg(
+        long,
+        env = "TXSTATE_DATABASE_URL_FILE",
+        conflicts_with = "database_url"
+    )]
+    pub database_url_file: Option<PathBuf>,
+
+    /// PostgreSQL only: a PEM file of the CA certificates that sign the database's TLS
+    /// certificate (sslmode verify-ca / verify-full, or require). Unset: the system's roots.
+    /// A `sslrootcert` in the URL wins.
+    #[arg(long, env = "TXSTATE_PG_CA_FILE")]
+    pub pg_ca_file: Option<PathBuf>,
+
     /// The admin API's bearer token. When unset, one is generated on first start, stored as a
     /// hash and printed once.
     #[arg(long, env = "TXSTATE_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+
+    /// A file holding the admin token (a mounted secret), instead of TXSTATE_ADMIN_TOKEN.
+    #[arg(long, env = "TXSTATE_ADMIN_TOKEN_FILE", conflicts_with = "admin_token")]
+    pub admin_token_file: Option<PathBuf>,
 
     /// How validation codes map to HTTP statuses: `webex` (the platform's: 500) or `http` (400/422).
     #[arg(long, env = "TXSTATE_STATUS_PROFILE", default_value = "webex", value_parser = parse_profile)]
@@ -83,6 +108,82 @@ pub struct Config {
     /// `'self' https://portal.example.com`. `'none'` forbids framing.
     #[arg(long, env = "TXSTATE_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
+
+    /// Load balancers and proxies whose `X-Forwarded-For` / `Forwarded` headers are believed,
+    /// as addresses or CIDRs, comma-separated (e.g. `10.0.0.0/8,192.168.1.7`). Empty (the
+    /// default): the peer's address is the client's, and those headers are ignored.
+    #[arg(
+        long,
+        env = "TXSTATE_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_net
+    )]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// The header trusted proxies write the client's address in: `x-forwarded-for` or
+    /// `forwarded` (RFC 7239). Only this one is read: the other passes through proxies
+    /// untouched, so a client could forge it.
+    #[arg(long, env = "TXSTATE_CLIENT_IP_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
+    pub client_ip_header: ForwardedHeader,
+
+    /// Log format: `text` (coloured only on a terminal) or `json` (one object a line, for log
+    /// shippers).
+    #[arg(long, env = "TXSTATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// A URL that receives a JSON POST when a deployment crosses its action's alert threshold
+    /// and when it recovers (once per change, however many servers share the database).
+    #[arg(long, env = "TXSTATE_ALERT_WEBHOOK")]
+    pub alert_webhook: Option<String>,
+
+    /// How often, at the latest, alert thresholds are checked, in seconds (notifications
+    /// trigger a check sooner).
+    #[arg(long, env = "TXSTATE_ALERT_CHECK_SECONDS", default_value_t = 30)]
+    pub alert_check_seconds: u64,
+
+    /// Time a client has to send a request's headers, in milliseconds; a slower connection is
+    /// closed.
+    #[arg(long, env = "TXSTATE_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+
+    /// On SIGTERM or Ctrl-C: how long the server keeps serving while `/readyz` answers 503, so
+    /// that load balancers stop sending to it, before it stops accepting connections, in
+    /// seconds.
+    #[arg(long, env = "TXSTATE_DRAIN_SECONDS", default_value_t = 0)]
+    pub drain_seconds: u64,
+}
+
+/// What the binary does.
+#[derive(Clone, Debug, PartialEq, Eq, Subcommand)]
+pub enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Apply the database's migrations, then exit (0 when the database is up to date).
+    Migrate,
+    /// Ask a running server's `/readyz`: exit 0 when it answers 200, 1 otherwise (for container
+    /// health checks).
+    Healthcheck {
+        /// The server's base URL (default: `http://` and the `--bind` address; 0.0.0.0 is
+        /// asked on 127.0.0.1).
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+/// The log's format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines; colour only on a terminal.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    let s = s.trim();
+    s.parse::<IpNet>()
+        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("`{s}` is neither an IP address nor a CIDR (e.g. 10.0.0.0/8)"))
 }
 
 fn parse_profile(s: &str) -> Result<StatusProfile, String> {
@@ -91,6 +192,27 @@ fn parse_profile(s: &str) -> Result<StatusProfile, String> {
 }
 
 impl Config {
+    /// Reads the settings given as files (`*_FILE`, for secrets mounted into a container) into
+    /// their values; a trailing newline is not part of the value.
+    pub fn read_files(mut self) -> Result<Config, String> {
+        let read = |path: &PathBuf, name: &str| -> Result<String, String> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("{name} {}: {e}", path.display()))?;
+            let value = text.trim_end_matches(['\n', '\r']).to_owned();
+            if value.is_empty() {
+                return Err(format!("{name} {} is empty", path.display()));
+            }
+            Ok(value)
+        };
+        if let Some(p) = &self.admin_token_file {
+            self.admin_token = Some(read(p, "TXSTATE_ADMIN_TOKEN_FILE")?);
+        }
+        if let Some(p) = &self.database_url_file {
+            self.database_url = read(p, "TXSTATE_DATABASE_URL_FILE")?;
+        }
+        Ok(self)
+    }
+
     /// Whether `database_url` names a PostgreSQL database.
     pub fn is_postgres(&self) -> bool {
         let url = self.database_url.as_str();
@@ -109,9 +231,13 @@ impl Config {
     /// A configuration for tests: an ephemeral port and the given database.
     pub fn for_tests(database_url: &str, admin_token: &str) -> Config {
         Config {
+            command: None,
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.to_owned(),
+            database_url_file: None,
+            pg_ca_file: None,
             admin_token: Some(admin_token.to_owned()),
+            admin_token_file: None,
             status_profile: StatusProfile::Webex,
             body_limit: 65_536,
             rate_requests: 1_000_000,
@@ -124,6 +250,13 @@ impl Config {
             body_timeout_ms: 10_000,
             cors_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
+            trusted_proxies: Vec::new(),
+            client_ip_header: ForwardedHeader::XForwardedFor,
+            log_format: LogFormat::Text,
+            alert_webhook: None,
+            alert_check_seconds: 30,
+            header_timeout_ms: 10_000,
+            drain_seconds: 0,
         }
     }
 }

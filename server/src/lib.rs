@@ -8,11 +8,14 @@
 //! - [`error`]: the one error type; [`metrics`]; [`demo`]: demo data; [`state`]: what
 //!   handlers share.
 
+pub mod alerts;
 pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod listener;
+pub mod logging;
 pub mod metrics;
 pub mod openapi;
 pub mod state;
@@ -23,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 
 pub use config::Config;
 pub use http::app;
@@ -44,10 +47,7 @@ pub struct Built {
 /// Opens the database, settles the admin token, loads demo data if asked.
 pub async fn build(config: Config) -> Result<Built, String> {
     let metrics = Arc::new(metrics::Metrics::default());
-    let store: Arc<dyn Store> = match config.sqlite_path() {
-        Some(path) => Arc::new(SqliteStore::open(&path, config.max_batch, metrics.clone())?),
-        None => Arc::new(PostgresStore::open(&config.database_url, config.pg_pool_size).await?),
-    };
+    let store = open_store(&config, metrics.clone()).await?;
     let (admin_hash, generated_admin_token) = match &config.admin_token {
         Some(t) if t.len() < 16 => {
             return Err("TXSTATE_ADMIN_TOKEN must be at least 16 characters".into())
@@ -79,6 +79,25 @@ pub async fn build(config: Config) -> Result<Built, String> {
     })
 }
 
+/// Opens the configured database (applying its migrations).
+async fn open_store(
+    config: &Config,
+    metrics: Arc<metrics::Metrics>,
+) -> Result<Arc<dyn Store>, String> {
+    Ok(match config.sqlite_path() {
+        Some(path) => Arc::new(SqliteStore::open(&path, config.max_batch, metrics)?),
+        None => Arc::new(
+            PostgresStore::open(
+                &config.database_url,
+                config.pg_pool_size,
+                config.pg_ca_file.as_deref(),
+                metrics,
+            )
+            .await?,
+        ),
+    })
+}
+
 /// How long shutdown waits for in-flight requests.
 pub const DRAIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -89,7 +108,7 @@ pub struct Running {
     pub addr: SocketAddr,
     /// Its state.
     pub state: Arc<AppState>,
-    stop: Option<oneshot::Sender<()>>,
+    stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -98,9 +117,7 @@ impl Running {
     /// [`DRAIN_DEADLINE`]), commits queued writes.
     pub async fn stop(mut self) {
         let _ = self.state.shutdown.send(true);
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
+        let _ = self.stop.send(true);
         if tokio::time::timeout(DRAIN_DEADLINE, &mut self.task)
             .await
             .is_err()
@@ -119,24 +136,20 @@ pub async fn start(built: &Built) -> Result<Running, String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", state.config.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let (stop, stopped) = oneshot::channel::<()>();
-    let app = app(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(error = %e, "the server stopped");
-        }
-    });
+    let (stop, stopped) = watch::channel(false);
+    let header_timeout = std::time::Duration::from_millis(state.config.header_timeout_ms);
+    let task = tokio::spawn(listener::serve(
+        listener,
+        app(state.clone()),
+        header_timeout,
+        stopped,
+    ));
     spawn_retention(state.clone());
+    alerts::spawn(state.clone());
     Ok(Running {
         addr,
         state,
-        stop: Some(stop),
+        stop,
         task,
     })
 }
@@ -182,9 +195,63 @@ pub async fn serve(config: Config) -> Result<(), String> {
         );
     }
     shutdown_signal().await;
+    let drain = built.state.config.drain_seconds;
+    if drain > 0 {
+        built.state.start_draining();
+        tracing::info!(
+            "draining: /readyz answers 503 for {drain} s, then the server stops accepting (a second signal stops it now)"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(std::time::Duration::from_secs(drain)) => {}
+            () = shutdown_signal() => {}
+        }
+    }
     tracing::info!("shutting down: finishing requests and committing queued writes");
     running.stop().await;
     Ok(())
+}
+
+/// `txstate-server migrate`: applies the database's migrations (opening the store does) and
+/// closes it.
+pub async fn migrate(config: &Config) -> Result<(), String> {
+    let store = open_store(config, Arc::new(metrics::Metrics::default())).await?;
+    store.close().await;
+    tracing::info!("the database is up to date");
+    Ok(())
+}
+
+/// `txstate-server healthcheck`: whether the server at `url` (or `--bind`) is ready.
+pub async fn healthcheck(config: &Config, url: Option<&str>) -> Result<(), String> {
+    let base = match url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => {
+            let mut addr = config.bind;
+            if addr.ip().is_unspecified() {
+                addr.set_ip(if addr.is_ipv4() {
+                    std::net::Ipv4Addr::LOCALHOST.into()
+                } else {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                });
+            }
+            format!("http://{addr}")
+        }
+    };
+    let url = format!("{base}/readyz");
+    let res = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?
+        .get(&url)
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    match res.status().as_u16() {
+        200 => Ok(()),
+        s => Err(format!(
+            "{url} answered {s}: {}",
+            res.text().await.unwrap_or_default()
+        )),
+    }
 }
 
 async fn shutdown_signal() {

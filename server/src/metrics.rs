@@ -1,59 +1,80 @@
-//! Prometheus metrics, rendered by hand in the text format (no dependency): requests by
-//! endpoint and code, request latency, write batch sizes and commit latency.
+//! Prometheus metrics (`GET /metrics`), registered and encoded by `prometheus-client` in the
+//! OpenMetrics text format: requests by endpoint and code, request latency, both writers'
+//! batch sizes and commit latency, the database connections, build info, and whether each
+//! deployment is over its action's alert threshold.
+//!
+//! Histograms are our own lock-free [`AtomicHistogram`] (plugged into the registry through
+//! `EncodeMetric`): `prometheus-client`'s histogram takes a write lock on every observation,
+//! and request latency is observed on every request of the hot path.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// A histogram with fixed upper bounds.
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::info::Info;
+use prometheus_client::metrics::{MetricType, TypedMetric};
+use prometheus_client::registry::Registry;
+
+/// The content type of [`Metrics::render`]'s output.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// A histogram with fixed upper bounds, observed with atomics only (clones share it).
+#[derive(Clone, Debug)]
+pub struct AtomicHistogram(Arc<HistogramCells>);
+
 #[derive(Debug)]
-struct Histogram {
+struct HistogramCells {
     bounds: &'static [f64],
+    /// Per bucket (not cumulative); the last one is `+Inf`.
     buckets: Vec<AtomicU64>,
     sum_micro: AtomicU64,
-    count: AtomicU64,
 }
 
-impl Histogram {
+impl AtomicHistogram {
     fn new(bounds: &'static [f64]) -> Self {
-        Histogram {
+        AtomicHistogram(Arc::new(HistogramCells {
             bounds,
-            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            buckets: (0..=bounds.len()).map(|_| AtomicU64::new(0)).collect(),
             sum_micro: AtomicU64::new(0),
-            count: AtomicU64::new(0),
-        }
+        }))
     }
 
     fn observe(&self, v: f64) {
-        for (b, n) in self.bounds.iter().zip(&self.buckets) {
-            if v <= *b {
-                n.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.sum_micro
+        let cells = &self.0;
+        let i = cells.bounds.partition_point(|b| *b < v);
+        cells.buckets[i].fetch_add(1, Ordering::Relaxed);
+        cells
+            .sum_micro
             .fetch_add((v * 1e6) as u64, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+impl TypedMetric for AtomicHistogram {
+    const TYPE: MetricType = MetricType::Histogram;
+}
+
+impl EncodeMetric for AtomicHistogram {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        let cells = &self.0;
+        let buckets: Vec<(f64, u64)> = cells
+            .bounds
+            .iter()
+            .copied()
+            .chain([f64::MAX])
+            .zip(&cells.buckets)
+            .map(|(b, n)| (b, n.load(Ordering::Relaxed)))
+            .collect();
+        let count = buckets.iter().map(|(_, n)| n).sum();
+        let sum = cells.sum_micro.load(Ordering::Relaxed) as f64 / 1e6;
+        encoder.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
-        for (b, n) in self.bounds.iter().zip(&self.buckets) {
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{le=\"{b}\"}} {}",
-                n.load(Ordering::Relaxed)
-            );
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
-        let _ = writeln!(
-            out,
-            "{name}_sum {}",
-            self.sum_micro.load(Ordering::Relaxed) as f64 / 1e6
-        );
-        let _ = writeln!(out, "{name}_count {count}");
+    fn metric_type(&self) -> MetricType {
+        Self::TYPE
     }
 }
 
@@ -62,22 +83,146 @@ const SECONDS: &[f64] = &[
 ];
 const SIZES: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
+/// Which writer committed a batch.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Writer {
+    /// SQLite's group-commit writer.
+    Sqlite = 0,
+    /// A PostgreSQL write transaction.
+    Postgres = 1,
+}
+
+impl Writer {
+    fn name(self) -> &'static str {
+        match self {
+            Writer::Sqlite => "sqlite",
+            Writer::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    endpoint: &'static str,
+    status: u16,
+    code: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DeploymentLabels {
+    deployment_id: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
+/// The database's connections at one moment (read at scrape time).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Connections open and idle.
+    pub idle: u64,
+    /// Connections open and lent out.
+    pub in_use: u64,
+    /// Requests waiting for a connection.
+    pub waiting: u64,
+    /// The most connections the pool opens (0: no fixed limit).
+    pub max: u64,
+}
+
 /// The server's metrics.
 #[derive(Debug)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(&'static str, u16, u16), u64>>,
-    latency: Histogram,
-    batch_size: Histogram,
-    commit_latency: Histogram,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: AtomicHistogram,
+    batch_size: [AtomicHistogram; 2],
+    commit_latency: [AtomicHistogram; 2],
+    connections: Family<StateLabels, Gauge>,
+    connections_max: Gauge,
+    connections_waiting: Gauge,
+    alerting: Family<DeploymentLabels, Gauge>,
+    webhooks: Family<StateLabels, Counter>,
 }
 
 impl Default for Metrics {
     fn default() -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "txstate_requests",
+            "Requests of the two endpoints, by endpoint, HTTP status and in-body code (0: none)",
+            requests.clone(),
+        );
+        let latency = AtomicHistogram::new(SECONDS);
+        registry.register(
+            "txstate_request_seconds",
+            "Time to answer a request of the two endpoints",
+            latency.clone(),
+        );
+        let per_writer = |bounds| [AtomicHistogram::new(bounds), AtomicHistogram::new(bounds)];
+        let batch_size = per_writer(SIZES);
+        let commit_latency = per_writer(SECONDS);
+        for writer in [Writer::Sqlite, Writer::Postgres] {
+            let sub = registry.sub_registry_with_label(("writer".into(), writer.name().into()));
+            sub.register(
+                "txstate_write_batch_size",
+                "Writes committed per transaction (SQLite: group commit; PostgreSQL: one)",
+                batch_size[writer as usize].clone(),
+            );
+            sub.register(
+                "txstate_write_batch_seconds",
+                "Time to run and commit one write transaction",
+                commit_latency[writer as usize].clone(),
+            );
+        }
+        let connections = Family::<StateLabels, Gauge>::default();
+        registry.register(
+            "txstate_db_connections",
+            "Database connections open, by state (idle, in_use)",
+            connections.clone(),
+        );
+        let connections_max = Gauge::default();
+        registry.register(
+            "txstate_db_connections_max",
+            "The most database connections this server opens (0: no fixed limit)",
+            connections_max.clone(),
+        );
+        let connections_waiting = Gauge::default();
+        registry.register(
+            "txstate_db_connections_waiting",
+            "Requests waiting for a database connection",
+            connections_waiting.clone(),
+        );
+        let alerting = Family::<DeploymentLabels, Gauge>::default();
+        registry.register(
+            "txstate_deployment_alerting",
+            "1 while the deployment's failure rate over the last hour is above its action's alert threshold",
+            alerting.clone(),
+        );
+        let webhooks = Family::<StateLabels, Counter>::default();
+        registry.register(
+            "txstate_alert_webhooks",
+            "Alert webhook deliveries by this server, by outcome (sent, failed)",
+            webhooks.clone(),
+        );
+        registry.register(
+            "txstate_build",
+            "This server's build",
+            Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
+        );
         Metrics {
-            requests: Mutex::new(BTreeMap::new()),
-            latency: Histogram::new(SECONDS),
-            batch_size: Histogram::new(SIZES),
-            commit_latency: Histogram::new(SECONDS),
+            registry,
+            requests,
+            latency,
+            batch_size,
+            commit_latency,
+            connections,
+            connections_max,
+            connections_waiting,
+            alerting,
+            webhooks,
         }
     }
 }
@@ -91,42 +236,96 @@ impl Metrics {
         code: u16,
         latency: Duration,
     ) {
-        if let Ok(mut m) = self.requests.lock() {
-            *m.entry((endpoint, status, code)).or_default() += 1;
-        }
+        self.requests
+            .get_or_create(&RequestLabels {
+                endpoint,
+                status,
+                code,
+            })
+            .inc();
         self.latency.observe(latency.as_secs_f64());
     }
 
-    /// One write batch committed.
-    pub fn observe_batch(&self, size: usize, took: Duration) {
-        self.batch_size.observe(size as f64);
-        self.commit_latency.observe(took.as_secs_f64());
+    /// One write transaction of `size` writes committed by `writer`.
+    pub fn observe_batch(&self, writer: Writer, size: usize, took: Duration) {
+        self.batch_size[writer as usize].observe(size as f64);
+        self.commit_latency[writer as usize].observe(took.as_secs_f64());
     }
 
-    /// The text exposition format.
-    pub fn render(&self) -> String {
+    /// Sets whether a deployment is over its alert threshold.
+    pub fn set_alerting(&self, deployment_id: &str, alerting: bool) {
+        self.alerting
+            .get_or_create(&DeploymentLabels {
+                deployment_id: deployment_id.to_owned(),
+            })
+            .set(i64::from(alerting));
+    }
+
+    /// Forgets a deployment that no longer exists.
+    pub fn forget_deployment(&self, deployment_id: &str) {
+        self.alerting.remove(&DeploymentLabels {
+            deployment_id: deployment_id.to_owned(),
+        });
+    }
+
+    /// One alert webhook delivered (`true`) or given up on (`false`).
+    pub fn observe_webhook(&self, delivered: bool) {
+        let state = if delivered { "sent" } else { "failed" };
+        self.webhooks.get_or_create(&StateLabels { state }).inc();
+    }
+
+    /// The text format, with the database's connections as they are now.
+    pub fn render(&self, pool: PoolStatus) -> String {
+        self.connections
+            .get_or_create(&StateLabels { state: "idle" })
+            .set(pool.idle as i64);
+        self.connections
+            .get_or_create(&StateLabels { state: "in_use" })
+            .set(pool.in_use as i64);
+        self.connections_max.set(pool.max as i64);
+        self.connections_waiting.set(pool.waiting as i64);
         let mut out = String::new();
-        out.push_str("# HELP txstate_requests_total Requests of the two endpoints, by endpoint, HTTP status and in-body code.\n# TYPE txstate_requests_total counter\n");
-        if let Ok(m) = self.requests.lock() {
-            for ((endpoint, status, code), n) in m.iter() {
-                let _ = writeln!(out, "txstate_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\",code=\"{code}\"}} {n}");
-            }
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "could not encode the metrics");
         }
-        self.latency.render(
-            &mut out,
-            "txstate_request_seconds",
-            "Time to answer a request of the two endpoints.",
-        );
-        self.batch_size.render(
-            &mut out,
-            "txstate_write_batch_size",
-            "Writes committed per transaction (group commit).",
-        );
-        self.commit_latency.render(
-            &mut out,
-            "txstate_write_batch_seconds",
-            "Time to run and commit one write batch.",
-        );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_count_each_observation_once_in_its_bucket() {
+        let m = Metrics::default();
+        m.observe_request("notify", 200, 1100, Duration::from_micros(300));
+        m.observe_request("notify", 200, 1100, Duration::from_millis(3));
+        m.observe_request("voice", 500, 1002, Duration::from_secs(10));
+        m.observe_batch(Writer::Postgres, 1, Duration::from_millis(2));
+        m.set_alerting("API_1", true);
+        let text = m.render(PoolStatus {
+            idle: 3,
+            in_use: 1,
+            waiting: 0,
+            max: 16,
+        });
+        for line in [
+            "txstate_requests_total{endpoint=\"notify\",status=\"200\",code=\"1100\"} 2",
+            "txstate_request_seconds_bucket{le=\"0.0005\"} 1",
+            "txstate_request_seconds_bucket{le=\"0.005\"} 2",
+            "txstate_request_seconds_bucket{le=\"2.5\"} 2",
+            "txstate_request_seconds_bucket{le=\"+Inf\"} 3",
+            "txstate_request_seconds_count 3",
+            "txstate_write_batch_size_count{writer=\"postgres\"} 1",
+            "txstate_write_batch_size_count{writer=\"sqlite\"} 0",
+            "txstate_deployment_alerting{deployment_id=\"API_1\"} 1",
+            "txstate_db_connections{state=\"idle\"} 3",
+            "txstate_db_connections_max 16",
+            "txstate_build_info{version=\"",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        assert!(text.ends_with("# EOF\n"), "{text}");
     }
 }

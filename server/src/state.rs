@@ -1,6 +1,6 @@
 //! What every handler shares.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -36,6 +36,7 @@ pub struct AppState {
     /// Failed admin-token attempts per client address.
     pub admin_guard: crate::http::doors::AdminGuard,
     ids: AtomicU64,
+    draining: AtomicBool,
 }
 
 impl std::fmt::Debug for AppState {
@@ -76,7 +77,18 @@ impl AppState {
             shutdown: watch::channel(false).0,
             admin_guard: Default::default(),
             ids: AtomicU64::new(0),
+            draining: AtomicBool::new(false),
         })
+    }
+
+    /// Whether the server is draining before it stops (`/readyz` answers 503).
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
+    }
+
+    /// Starts draining: `/readyz` answers 503 from now on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
     }
 
     /// A new operation id in the platform's shape: `PREFIX_<epoch ms><6 digits>`. The six
@@ -135,6 +147,11 @@ impl AppState {
                 }
             }
         });
+    }
+
+    /// `/metrics`' text: the metrics and the database's connections now.
+    pub fn render_metrics(&self) -> String {
+        self.metrics.render(self.store.pool_status())
     }
 
     /// The cached catalog.

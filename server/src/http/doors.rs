@@ -1,84 +1,11 @@
-//! The doors: headers every response carries, CORS (closed unless origins are allowed), and
-//! the slowdown of repeated failed admin-token attempts.
+//! The admin-login slowdown: repeated failed admin-token attempts make a client wait.
+//! (Security headers, CORS and request ids are tower-http layers, set up in `http/mod.rs`.)
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
-use crate::state::AppState;
-
-/// Headers on every response: no MIME sniffing, no referrer leaks.
-pub async fn headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    res
-}
-
-/// Whether `origin` is on the allow-list (exact match, scheme and port included).
-fn allowed<'a>(origins: &[String], req_headers: &'a HeaderMap) -> Option<&'a HeaderValue> {
-    let origin = req_headers.get(header::ORIGIN)?;
-    let o = origin.to_str().ok()?;
-    origins.iter().any(|a| a == o || a == "*").then_some(origin)
-}
-
-/// CORS: with no allowed origins (the default) nothing changes and browsers keep other sites
-/// out. An allowed origin's preflight is answered here; its other requests get the headers
-/// that let the browser hand the answer to the page.
-pub async fn cors(State(s): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let origins = &s.config.cors_origins;
-    if origins.is_empty() {
-        return next.run(req).await;
-    }
-    let Some(origin) = allowed(origins, req.headers()).cloned() else {
-        return next.run(req).await;
-    };
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let mut res = if preflight {
-        let mut r = StatusCode::NO_CONTENT.into_response();
-        let h = r.headers_mut();
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_METHODS,
-            HeaderValue::from_static("GET, POST, PUT, PATCH, DELETE"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("authorization, content-type, accept, x-request-id"),
-        );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
-        r
-    } else {
-        next.run(req).await
-    };
-    let h = res.headers_mut();
-    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("retry-after, x-request-id"),
-    );
-    h.append(header::VARY, HeaderValue::from_static("origin"));
-    res
-}
-
-/// Failed admin-token attempts per client address. After [`FREE_FAILURES`] in a row an
+/// Failed admin-token attempts per client (its [`crate::http::client::ClientAddr::key`]). After [`FREE_FAILURES`] in a row an
 /// address waits before its next attempt, twice as long after each further failure (at most
 /// [`MAX_WAIT_MS`]); a success clears its record.
 #[derive(Debug, Default)]

@@ -1,6 +1,7 @@
 //! The HTTP surface: `app(state) -> Router`. One file per resource.
 
 pub mod admin;
+pub mod client;
 pub mod doors;
 pub mod ops;
 pub mod partner;
@@ -9,26 +10,46 @@ pub mod token;
 pub mod ui;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::middleware::{self, Next};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
 use serde_json::json;
-use tracing::Instrument;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
 
+use crate::http::client::ClientAddr;
 use crate::openapi;
 use crate::state::AppState;
 
+/// The request id header: the caller's, when it is a sensible id, or a new one.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The in-body code a partner endpoint answered (a response extension, for the access log).
+#[derive(Clone, Copy, Debug)]
+pub struct InBodyCode(pub u16);
+
 /// The whole application.
 pub fn app(state: Arc<AppState>) -> Router {
-    let admin = admin::router().route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        admin::require_token,
-    ));
-    Router::new()
+    let admin = admin::router()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            admin::require_token,
+        ))
+        // Admin JSON and CSV can be large (request log pages, reports); event streams and
+        // small bodies are left alone by the default predicate.
+        .layer(CompressionLayer::new());
+    let mut router = Router::new()
         .route(partner::NOTIFY_PATH, any(partner::notify))
         .route(partner::VOICE_PATH, any(partner::voice))
         .route(token::TOKEN_PATH, any(token::issue))
@@ -39,11 +60,128 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route(openapi::OPENAPI_PATH, get(openapi::serve_openapi))
         .route(openapi::POSTMAN_PATH, get(openapi::serve_postman))
         .nest("/admin/api", admin)
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(state.clone(), doors::cors))
-        .layer(middleware::from_fn(doors::headers))
-        .layer(middleware::from_fn(request_id))
+        .fallback(not_found);
+    if let Some(cors) = cors(&state.config.cors_origins) {
+        router = router.layer(cors);
+    }
+    // Layers run outermost (added last) first: a request id, then who the client is, then
+    // the span and access log that carry both.
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(access_log)
+                .on_failure(()),
+        )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client::identify,
+        ))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
+        .layer(middleware::map_request(drop_unusable_request_id))
         .with_state(state)
+}
+
+/// CORS for the allowed origins (exact scheme, host and port; `*` for any), or none at all:
+/// with no origins browsers keep other sites out.
+fn cors(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+                REQUEST_ID,
+            ])
+            .expose_headers([header::RETRY_AFTER, REQUEST_ID])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// New request ids: 128 random bits, hex (from the thread's generator: no system call).
+#[derive(Clone, Copy, Debug)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = format!("{:032x}", rand::random::<u128>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
+    }
+}
+
+/// A caller's `x-request-id` is kept only when it is a sensible id (at most 64 letters,
+/// digits, `-` and `_`): it goes into every log line of the request.
+async fn drop_unusable_request_id(mut req: Request) -> Request {
+    let usable = req.headers().get(&REQUEST_ID).is_none_or(|v| {
+        v.len() <= 64
+            && v.as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+    });
+    if !usable {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    req
+}
+
+/// The span of a request: its id, method, path (never the query) and client.
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> Span {
+    let id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let client = req
+        .extensions()
+        .get::<ClientAddr>()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.uri().path(),
+        client = %client,
+    )
+}
+
+/// The access log line of a request: status, in-body code (partner endpoints) and latency;
+/// the span adds id, method, path and client.
+fn access_log(res: &Response, latency: Duration, _span: &Span) {
+    let code = res.extensions().get::<InBodyCode>().map(|c| c.0);
+    tracing::info!(
+        target: crate::logging::ACCESS,
+        status = res.status().as_u16(),
+        code,
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
 }
 
 /// The UI's files, or our JSON 404.
@@ -61,27 +199,4 @@ async fn not_found(
         Json(json!({"error": "not_found", "message": "no such route"})),
     )
         .into_response()
-}
-
-/// Gives every request an id (the caller's `x-request-id`, or a new one), a tracing span that
-/// carries it, and the same header on the response.
-async fn request_id(req: Request, next: Next) -> Response {
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            v.len() <= 64
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let span =
-        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
-    let mut res = next.run(req).instrument(span).await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert("x-request-id", v);
-    }
-    res
 }

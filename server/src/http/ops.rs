@@ -15,8 +15,15 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// `GET /readyz`: 200 when the database answers, else 503.
+/// `GET /readyz`: 200 when the database answers, else 503; 503 as well while the server
+/// drains before stopping (`TXSTATE_DRAIN_SECONDS`), so load balancers stop sending to it.
 pub async fn readyz(State(s): State<Arc<AppState>>) -> impl IntoResponse {
+    if s.draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining"})),
+        );
+    }
     match s.store.ping().await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Err(e) => {
@@ -29,10 +36,10 @@ pub async fn readyz(State(s): State<Arc<AppState>>) -> impl IntoResponse {
     }
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `GET /metrics`: the OpenMetrics text format (Prometheus reads it).
 pub async fn metrics(State(s): State<Arc<AppState>>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        s.metrics.render(),
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        s.render_metrics(),
     )
 }

@@ -2,12 +2,11 @@
 //! order: method → authentication → throttle → body → fields → deployment rules. The verdict
 //! is core's; the server adds only what needs stored state (idempotency, stale updates).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -17,6 +16,9 @@ use txstate_core::{Api, Code, Normalized, Options};
 
 use crate::auth;
 use crate::error::{ApiError, WireFieldError};
+use crate::http::client::ClientAddr;
+use crate::http::InBodyCode;
+use crate::listener::Linger;
 use crate::state::{now_ms, AppState, EventKind};
 use crate::store::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
@@ -66,8 +68,8 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
     let transaction_id = s.new_id(if api == Api::Notify { "NTS" } else { "VTS" }, at_ms);
     let client = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.to_string());
+        .get::<ClientAddr>()
+        .map(ToString::to_string);
     let mut log = LogEntry {
         transaction_id: transaction_id.clone(),
         at_ms,
@@ -78,7 +80,7 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
         ..LogEntry::default()
     };
     let result = process(&s, api, &transaction_id, at_ms, req, &mut log).await;
-    let response = match result {
+    let mut response = match result {
         Ok((status, body)) => {
             log.response = body.clone();
             (status, Json(body)).into_response()
@@ -101,6 +103,9 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
             .map(|c| c as u16)
     });
     log.latency_us = latency.as_micros() as u64;
+    if let Some(code) = log.code {
+        response.extensions_mut().insert(InBodyCode(code));
+    }
     s.metrics
         .observe_request(api.name(), log.status, log.code.unwrap_or(0), latency);
     // Queued now (before the response leaves), committed with the next batch.
@@ -143,7 +148,15 @@ async fn process(
         .map_err(ApiError::internal)?
         .map_err(|retry_after_s| ApiError::Throttled { retry_after_s })?;
 
-    let bytes = read_body(req.into_body(), s.config.body_limit, api, s).await?;
+    let linger = req.extensions().get::<Linger>().cloned();
+    let bytes = read_body(
+        req.into_body(),
+        s.config.body_limit,
+        api,
+        s,
+        linger.as_ref(),
+    )
+    .await?;
     log.body_truncated = bytes.len() > LOG_BODY_BYTES;
     log.body = String::from_utf8_lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]).into_owned();
 
@@ -284,13 +297,15 @@ enum Unread {
 
 /// Reads the body up to the limit, within the body timeout. A body whose declared length is
 /// over the limit is refused before any of it is read; a longer one as soon as it passes the
-/// limit, with the verdict core gives an oversized body. A body that does not arrive in time is
-/// refused with 499 (and, unread, the connection is closed after the answer).
+/// limit, with the verdict core gives an oversized body (and a lingering close asked for). A
+/// body that does not arrive in time is refused with 499 (and, unread, the connection is
+/// closed after the answer).
 async fn read_body(
     mut body: Body,
     limit: usize,
     api: Api,
     s: &AppState,
+    linger: Option<&Linger>,
 ) -> Result<axum::body::Bytes, ApiError> {
     use http_body_util::BodyExt;
     let read = async {
@@ -331,6 +346,11 @@ async fn read_body(
         ))),
         Ok(Err(Unread::Broken(e))) => Err(failed(format!("the body could not be read: {e}"))),
         Ok(Err(Unread::TooLarge)) => {
+            // Answered with the body unread: let the client finish sending it, so that it
+            // reads this answer instead of a reset (listener.rs).
+            if let Some(l) = linger {
+                l.request();
+            }
             let code = if api == Api::Notify {
                 Code::RequestFailed
             } else {

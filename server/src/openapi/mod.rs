@@ -427,10 +427,10 @@ fn public_operations(paths: &mut Map<String, Value>) {
         "summary": "Readiness: the database answers", "security": [],
         "responses": {
             "200": {"description": "Ready", "content": {"application/json": {"schema": status}}},
-            "503": {"description": "The database does not answer", "content": {"application/json": {"schema": status}}}}}}));
+            "503": {"description": "The database does not answer, or the server is draining before it stops", "content": {"application/json": {"schema": status}}}}}}));
     paths.insert("/metrics".into(), json!({"get": {"operationId": "metrics", "tags": ["Operations"],
         "summary": "Prometheus metrics", "security": [],
-        "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}}}}));
+        "responses": {"200": {"description": "OpenMetrics text format (Prometheus reads it)", "content": {"application/openmetrics-text": {"schema": {"type": "string"}}}}}}}));
     paths.insert("/schemas/{name}".into(), json!({"get": {"operationId": "requestSchema", "tags": ["Operations"],
         "summary": "A request body's JSON Schema (draft 2020-12)", "security": [],
         "parameters": [{"name": "name", "in": "path", "required": true,

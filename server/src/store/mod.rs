@@ -2,6 +2,7 @@
 //! trait; SQLite (`sqlite.rs`) is the default backend, PostgreSQL (`postgres.rs`) the one that
 //! several servers can share.
 
+mod pg_tls;
 mod postgres;
 mod postgres_impl;
 mod postgres_writes;
@@ -17,6 +18,7 @@ use txstate_core::report::OutcomeCount;
 use txstate_core::voice_stats::VoiceStats;
 use txstate_core::{Action, Catalog, Deployment, NotifyPayload, VoicePayload};
 
+pub use pg_tls::{split_url as split_postgres_url, SslMode};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use txstate_core::admin::{ApiUser, DashboardRow, LogEntry, LogQuery, RateLimit};
@@ -200,8 +202,21 @@ pub trait Store: Send + Sync + 'static {
     /// The changes the other servers on this database published.
     fn subscribe(&self) -> broadcast::Receiver<Event>;
 
+    /// Records whether a deployment is over its alert threshold; `true` when this call changed
+    /// the recorded state (a deployment never seen counts as not alerting). With several
+    /// servers on one database exactly one of them gets `true` for a change: that one sends
+    /// the alert webhook.
+    fn claim_alert(
+        &self,
+        deployment_id: String,
+        alerting: bool,
+        at_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<bool>>;
+
     /// Whether the database answers.
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>>;
+    /// The database connections as they are now (for `/metrics`).
+    fn pool_status(&self) -> crate::metrics::PoolStatus;
     /// Resolves once every write queued before it is committed (admin views call it first, so
     /// they show every request already answered).
     fn flush(&self) -> BoxFuture<'_, StoreResult<()>>;

@@ -4,7 +4,8 @@
 //! by one task in multi-row inserts. Servers tell each other of changes with NOTIFY on the
 //! channel `txstate` and hear them with LISTEN on a connection of their own.
 
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
@@ -12,13 +13,19 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::task::JoinHandle;
-use tokio_postgres::config::SslMode;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::pg_tls::{split_url, TlsSettings};
+use crate::metrics::Metrics;
 
 use super::{Event, LogEntry, StoreResult};
 
 /// The migrations, in order (the table `txstate_migrations` records which ran).
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/0001_init.sql"),
+    include_str!("../../migrations/postgres/0002_alert_states.sql"),
+];
 
 /// The NOTIFY channel the servers of one database share.
 const CHANNEL: &str = "txstate";
@@ -49,6 +56,7 @@ pub struct PostgresStore {
     pub(super) outbox: mpsc::UnboundedSender<Event>,
     pub(super) changes: broadcast::Sender<Event>,
     pub(super) slot: u32,
+    pub(super) metrics: Arc<Metrics>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     log_writer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -65,39 +73,55 @@ pub(super) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// The message of a database error, with PostgreSQL's own detail when there is one.
+/// The message of a database error, with PostgreSQL's own detail when there is one, else
+/// with its causes (a TLS handshake's reason is in them).
 pub(super) fn db_err(e: tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(d) => format!("{}: {}", d.code().code(), d.message()),
-        None => e.to_string(),
+    if let Some(d) = e.as_db_error() {
+        return format!("{}: {}", d.code().code(), d.message());
     }
+    let mut message = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        message = format!("{message}: {c}");
+        cause = c.source();
+    }
+    message
 }
 
-/// Reads a `postgres://` URL (password never echoed).
-pub fn parse_url(url: &str) -> StoreResult<tokio_postgres::Config> {
+/// Reads a `postgres://` URL (password never echoed) and its TLS settings; `ca_file` is
+/// `TXSTATE_PG_CA_FILE`.
+pub fn parse_url(
+    url: &str,
+    ca_file: Option<&Path>,
+) -> StoreResult<(tokio_postgres::Config, TlsSettings)> {
+    let (url, tls) = split_url(url, ca_file)?;
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| format!("TXSTATE_DATABASE_URL is not a valid PostgreSQL URL: {e}"))?;
-    if config.get_ssl_mode() == SslMode::Require {
-        return Err("TXSTATE_DATABASE_URL asks for sslmode=require, and this server connects to PostgreSQL without TLS: reach a managed database through its TLS proxy (README, \"Scaling out\"), or use sslmode=disable on a private network".into());
-    }
+    tls.apply(&mut config);
     if config.get_application_name().is_none() {
         config.application_name("txstate");
     }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
     }
-    Ok(config)
+    Ok((config, tls))
 }
 
 impl PostgresStore {
     /// Connects, applies the migrations, takes an instance slot and starts the background
     /// tasks (request log writer, change publisher and listener).
-    pub async fn open(url: &str, pool_size: usize) -> StoreResult<PostgresStore> {
-        let config = parse_url(url)?;
+    pub async fn open(
+        url: &str,
+        pool_size: usize,
+        ca_file: Option<&Path>,
+        metrics: Arc<Metrics>,
+    ) -> StoreResult<PostgresStore> {
+        let (config, tls_settings) = parse_url(url, ca_file)?;
+        let tls = tls_settings.connector()?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -108,7 +132,9 @@ impl PostgresStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(err)?;
-        let mut client = connection(&pool).await?;
+        let mut client = connection(&pool)
+            .await
+            .map_err(|e| tls_settings.explain(e))?;
         migrate(&mut client).await?;
         let slot: i64 = client
             .query_one("SELECT nextval('instance_slots')", &[])
@@ -125,7 +151,7 @@ impl PostgresStore {
         let (listening, ready) = oneshot::channel();
         let tasks = vec![
             tokio::spawn(publish_loop(pool.clone(), out_rx, origin.clone())),
-            tokio::spawn(listen_loop(config, changes.clone(), origin, listening)),
+            tokio::spawn(listen_loop(config, tls, changes.clone(), origin, listening)),
         ];
         // Serving before listening could miss another server's change.
         let ready = tokio::time::timeout(Duration::from_secs(30), ready).await;
@@ -142,6 +168,7 @@ impl PostgresStore {
             outbox,
             changes,
             slot: (slot.rem_euclid(100)) as u32,
+            metrics,
             tasks: Mutex::new(tasks),
             log_writer: Mutex::new(Some(log_writer)),
         })
@@ -353,6 +380,7 @@ async fn publish_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Event>, origin
 /// not listening was missed, so the caches reload.
 async fn listen_loop(
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     changes: broadcast::Sender<Event>,
     origin: String,
     listening: oneshot::Sender<()>,
@@ -360,7 +388,7 @@ async fn listen_loop(
     let mut listening = Some(listening);
     let mut backoff = Duration::from_millis(100);
     loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, mut conn)) => {
                 let (tx, mut rx) = mpsc::unbounded_channel();
                 let driver = tokio::spawn(async move {

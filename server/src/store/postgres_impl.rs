@@ -18,6 +18,7 @@ use super::{
     ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
     RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
+use crate::metrics::PoolStatus;
 
 const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response";
 
@@ -509,6 +510,27 @@ impl Store for PostgresStore {
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.changes.subscribe()
+    }
+
+    fn claim_alert(
+        &self,
+        deployment_id: String,
+        alerting: bool,
+        at_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        let sql = super::shared::claim_alert_sql(alerting);
+        let done = self.exec(sql, vec![Box::new(deployment_id), Box::new(at_ms)]);
+        async move { done.await.map(|n| n == 1) }.boxed()
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        let s = self.pool.status();
+        PoolStatus {
+            idle: s.available as u64,
+            in_use: (s.size - s.available) as u64,
+            waiting: s.waiting as u64,
+            max: s.max_size as u64,
+        }
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

@@ -14,6 +14,7 @@ use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
 use super::postgres::{db_err, PostgresStore};
 use super::{NotifyOutcome, NotifyWrite, StoreResult, VoiceOutcome, VoiceWrite};
+use crate::metrics::Writer;
 
 /// Counter rows per key: each notification adds to one, chosen at random.
 const SHARDS: u16 = 16;
@@ -33,8 +34,14 @@ where
     let mut attempt = 1;
     loop {
         let client = store.client().await?;
+        let started = std::time::Instant::now();
         match f(client).await {
-            Ok(v) => return Ok(v),
+            Ok(v) => {
+                store
+                    .metrics
+                    .observe_batch(Writer::Postgres, 1, started.elapsed());
+                return Ok(v);
+            }
             Err(e)
                 if attempt < ATTEMPTS
                     && matches!(

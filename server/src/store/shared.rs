@@ -53,6 +53,20 @@ pub fn dashboard_row(
     }
 }
 
+/// The statement that records a deployment's alert state (`$1` the deployment, `$2` epoch ms)
+/// and changes one row exactly when the state changed. A deployment without a row counts as
+/// not alerting. Concurrent servers cannot both change it: PostgreSQL's `ON CONFLICT` and the
+/// row lock make the second see the first's state (SQLite has one writer).
+pub fn claim_alert_sql(alerting: bool) -> &'static str {
+    if alerting {
+        "INSERT INTO alert_states (deployment_id, alerting, changed_at) VALUES ($1, TRUE, $2) \
+         ON CONFLICT (deployment_id) DO UPDATE SET alerting = TRUE, changed_at = excluded.changed_at \
+         WHERE NOT alert_states.alerting"
+    } else {
+        "UPDATE alert_states SET alerting = FALSE, changed_at = $2 WHERE deployment_id = $1 AND alerting"
+    }
+}
+
 /// The secret keys (1, 2) an API user has, from its stored key hashes.
 pub fn key_slots(key1: &Option<String>, key2: &Option<String>) -> Vec<u8> {
     [(1u8, key1), (2u8, key2)]

@@ -15,10 +15,13 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
 use super::{LogEntry, StoreResult};
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, Writer};
 
 /// The migrations, in order (`PRAGMA user_version` records how many ran).
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/0001_init.sql"),
+    include_str!("../../migrations/sqlite/0002_alert_states.sql"),
+];
 
 /// What a job tells the writer after running: whether to keep its changes, and what to do
 /// once the batch's COMMIT has returned.
@@ -32,7 +35,7 @@ pub struct SqliteStore {
     logs: Arc<Mutex<Vec<LogEntry>>>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
-    readers: Arc<Mutex<Vec<Connection>>>,
+    pub(super) readers: Arc<Mutex<Vec<Connection>>>,
     /// The throttle's windows: one process owns a SQLite file, so they live here.
     pub(super) throttle: crate::throttle::Throttle,
     /// Nothing is ever sent: no other server shares the file.
@@ -267,7 +270,7 @@ fn write_loop(
             let _ = conn.execute_batch("ROLLBACK");
             tracing::error!(error = ?committed, "a batch failed to commit");
         }
-        metrics.observe_batch(finishes.len(), started.elapsed());
+        metrics.observe_batch(Writer::Sqlite, finishes.len(), started.elapsed());
         for finish in finishes {
             finish(committed.clone());
         }

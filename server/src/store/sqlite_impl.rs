@@ -17,6 +17,7 @@ use super::{
     ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
     RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
+use crate::metrics::PoolStatus;
 
 fn json_err(e: serde_json::Error) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
@@ -366,6 +367,28 @@ impl Store for SqliteStore {
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.changes.subscribe()
+    }
+
+    fn claim_alert(
+        &self,
+        deployment_id: String,
+        alerting: bool,
+        at_ms: i64,
+    ) -> BoxFuture<'_, StoreResult<bool>> {
+        // SQLite numbers `?N` parameters; `$N` would be numbered by first appearance.
+        let sql = super::shared::claim_alert_sql(alerting).replace('$', "?");
+        self.write(move |c| Ok(c.execute(&sql, params![deployment_id, at_ms])? == 1))
+    }
+
+    fn pool_status(&self) -> PoolStatus {
+        // Readers are opened on demand and kept; the writer is one connection of its own.
+        let idle = self.readers.lock().map(|r| r.len()).unwrap_or(0) as u64;
+        PoolStatus {
+            idle,
+            in_use: 1,
+            waiting: 0,
+            max: 0,
+        }
     }
 
     fn ping(&self) -> BoxFuture<'_, StoreResult<()>> {

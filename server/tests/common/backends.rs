@@ -116,7 +116,11 @@ impl Backend {
     /// A store on a new PostgreSQL database, or `None` when skipped.
     pub async fn postgres() -> Option<Backend> {
         let db = PgDatabase::create().await?;
-        let store = Arc::new(PostgresStore::open(&db.url, 8).await.expect("open"));
+        let store = Arc::new(
+            PostgresStore::open(&db.url, 8, None, Arc::new(Metrics::default()))
+                .await
+                .expect("open"),
+        );
         Some(Backend {
             store,
             place: Place::Postgres(db),
@@ -128,7 +132,11 @@ impl Backend {
     pub async fn open_again(&self) -> Arc<dyn Store> {
         match &self.place {
             Place::Sqlite(dir) => open_sqlite(dir).await,
-            Place::Postgres(db) => Arc::new(PostgresStore::open(&db.url, 8).await.expect("open")),
+            Place::Postgres(db) => Arc::new(
+                PostgresStore::open(&db.url, 8, None, Arc::new(Metrics::default()))
+                    .await
+                    .expect("open"),
+            ),
         }
     }
 

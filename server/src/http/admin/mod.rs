@@ -10,21 +10,21 @@ pub use actions::ActionInput;
 pub use api_users::UserInput;
 pub use deployments::DeploymentInput;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
-use axum::Router;
+use axum::{Extension, Router};
 use serde::de::DeserializeOwned;
 
 use crate::auth;
 use crate::error::ApiError;
+use crate::http::client::ClientAddr;
 use crate::state::{now_ms, AppState};
 
 /// One admin route: method, path (under `/admin/api`), handler.
@@ -102,11 +102,11 @@ pub fn router() -> Router<Arc<AppState>> {
 /// tokens is made to wait between attempts ([`crate::http::doors::AdminGuard`]).
 pub async fn require_token(
     State(s): State<Arc<AppState>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<ClientAddr>,
     req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let ip = client.ip();
+    let ip = client.key();
     let now = now_ms();
     let wait = s.admin_guard.must_wait(ip, now);
     if wait > 0 {
@@ -125,7 +125,7 @@ pub async fn require_token(
         }
         _ => {
             s.admin_guard.failed(ip, now);
-            tracing::warn!(client = %ip, "admin request refused: missing or wrong admin token");
+            tracing::warn!(client = %client, "admin request refused: missing or wrong admin token");
             Err(ApiError::AdminUnauthorized)
         }
     }
