@@ -27,6 +27,7 @@ use tokio::sync::broadcast::error::RecvError;
 use txstate_core::admin::DashboardRow;
 use txstate_core::time::DateTime;
 
+use crate::error::with_causes;
 use crate::state::{now_ms, AppState};
 
 /// The alert rule's window, minutes ("within an hour").
@@ -181,7 +182,7 @@ fn announce(
     tracing::warn!(
         deployment = %event.deployment_id,
         failure_rate = event.failure_rate_percent,
-        threshold = ?event.threshold_percent,
+        threshold = event.threshold_percent,
         "deployment {}",
         if row.alerting { "over its alert threshold" } else { "back under its alert threshold" }
     );
@@ -211,7 +212,8 @@ async fn deliver(
             }
             Ok(res) => format!("answered {}", res.status()),
             // Without the URL: webhook URLs often carry a secret.
-            Err(e) => e.without_url().to_string(),
+            // (reqwest's own message is only "error sending request": its causes say why.)
+            Err(e) => with_causes(&e.without_url()),
         };
         tracing::warn!(attempt, deployment = %event.deployment_id, error = %failure, "the alert webhook failed");
         if attempt < ATTEMPTS {

@@ -205,3 +205,15 @@ pub struct AdminFailure<'a> {
 fn admin(status: StatusCode, error: &str, message: &str) -> Response {
     (status, Json(AdminFailure { error, message })).into_response()
 }
+
+/// An error and its causes on one line (`outer: inner: innermost`): libraries' top-level
+/// messages ("error performing TLS handshake", "error sending request") leave out the why.
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text = format!("{text}: {c}");
+        cause = c.source();
+    }
+    text
+}

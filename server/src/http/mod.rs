@@ -179,7 +179,7 @@ fn access_log(res: &Response, latency: Duration, _span: &Span) {
         target: crate::logging::ACCESS,
         status = res.status().as_u16(),
         code,
-        latency_ms = latency.as_secs_f64() * 1000.0,
+        latency_ms = latency.as_micros() as f64 / 1000.0,
         "answered"
     );
 }

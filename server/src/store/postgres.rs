@@ -76,16 +76,10 @@ pub(super) fn err(e: impl std::fmt::Display) -> String {
 /// The message of a database error, with PostgreSQL's own detail when there is one, else
 /// with its causes (a TLS handshake's reason is in them).
 pub(super) fn db_err(e: tokio_postgres::Error) -> String {
-    if let Some(d) = e.as_db_error() {
-        return format!("{}: {}", d.code().code(), d.message());
+    match e.as_db_error() {
+        Some(d) => format!("{}: {}", d.code().code(), d.message()),
+        None => crate::error::with_causes(&e),
     }
-    let mut message = e.to_string();
-    let mut cause = std::error::Error::source(&e);
-    while let Some(c) = cause {
-        message = format!("{message}: {c}");
-        cause = c.source();
-    }
-    message
 }
 
 /// Reads a `postgres://` URL (password never echoed) and its TLS settings; `ca_file` is
