@@ -281,9 +281,15 @@ fn metric(text: &str, series: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Crossing and recovery on `servers` (all on one database): one webhook each, from one
-/// server, and every server's gauge follows.
-async fn alert_scenario(servers: &[ServerProcess], hooks: &Arc<Mutex<Vec<Value>>>, admin: &str) {
+/// Crossing and recovery on `servers` (all on one database, whose writer is `writer`): one
+/// webhook each, from one server, and every server's gauge follows; `/metrics` shows the
+/// writer's commits and the database connections.
+async fn alert_scenario(
+    servers: &[ServerProcess],
+    hooks: &Arc<Mutex<Vec<Value>>>,
+    admin: &str,
+    writer: &str,
+) {
     let http = reqwest::Client::new();
     let base = &servers[0].base;
     let res = http
@@ -359,6 +365,18 @@ async fn alert_scenario(servers: &[ServerProcess], hooks: &Arc<Mutex<Vec<Value>>
     assert_eq!(crossing["windowMinutes"], 60);
     assert_eq!(got[1]["event"], "recovered");
     assert!(got[1]["failureRatePercent"].as_f64().expect("rate") <= 50.0);
+
+    let text = metrics(&http, base).await;
+    let commits = metric(
+        &text,
+        &format!("txstate_write_batch_size_count{{writer=\"{writer}\"}}"),
+    );
+    assert!(commits >= 1.0, "{writer} commits counted:\n{text}");
+    assert!(
+        metric(&text, "txstate_db_connections{state=\"idle\"}") >= 1.0,
+        "{text}"
+    );
+    assert!(text.contains("txstate_build_info{version=\""), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -375,7 +393,7 @@ async fn the_alert_webhook_is_sent_once_on_crossing_and_once_on_recovery() {
         ],
     )
     .await;
-    alert_scenario(std::slice::from_ref(&server), &hooks, ADMIN).await;
+    alert_scenario(std::slice::from_ref(&server), &hooks, ADMIN, "sqlite").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -394,7 +412,7 @@ async fn two_servers_on_postgresql_send_each_alert_once() {
         ServerProcess::start(BINARY, &env).await,
         ServerProcess::start(BINARY, &env).await,
     ];
-    alert_scenario(&servers, &hooks, ADMIN).await;
+    alert_scenario(&servers, &hooks, ADMIN, "postgres").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,14 +8,13 @@
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::HeaderMap;
-use axum::middleware::Next;
-use axum::response::Response;
 use clap::ValueEnum;
 use ipnet::IpNet;
+use tower::util::MapRequestLayer;
 
-use crate::state::AppState;
+use crate::config::Config;
 
 /// The header trusted proxies put the client's address in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -153,20 +152,20 @@ pub fn resolve(
     }
 }
 
-/// Puts the request's [`ClientAddr`] in its extensions.
-pub async fn identify(State(s): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
-    let client = resolve(
-        peer,
-        req.headers(),
-        &s.config.trusted_proxies,
-        s.config.client_ip_header,
-    );
-    req.extensions_mut().insert(client);
-    next.run(req).await
+/// The layer that puts each request's [`ClientAddr`] in its extensions. A plain map of the
+/// request: axum's `from_fn` middleware would clone every service inside it per request.
+pub fn layer(config: &Config) -> MapRequestLayer<impl Fn(Request) -> Request + Clone> {
+    let proxies: Arc<[IpNet]> = config.trusted_proxies.clone().into();
+    let which = config.client_ip_header;
+    MapRequestLayer::new(move |mut req: Request| {
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::from([0, 0, 0, 0]), |c| c.0.ip());
+        let client = resolve(peer, req.headers(), &proxies, which);
+        req.extensions_mut().insert(client);
+        req
+    })
 }
 
 #[cfg(test)]
