@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Instructions per notification of a release binary, counted by callgrind (repeatable on a
+# shared machine, unlike time):
+#   server/benches/wrk/instructions.sh BINARY [VAR=value ...]
+# A fresh SQLite database with the demo data; 200 notifications to warm up, then 2,000 sent
+# one at a time over one keep-alive connection with instrumentation on.
+set -euo pipefail
+bin=$1; shift
+dir=$(mktemp -d); port=$((20000 + RANDOM % 10000))
+admin=bench-admin-token-0123456789
+env "$@" TXSTATE_BIND=127.0.0.1:$port TXSTATE_DATABASE_URL=sqlite://$dir/t.db \
+  TXSTATE_ADMIN_TOKEN=$admin TXSTATE_DEMO=true valgrind --tool=callgrind --instr-atstart=no \
+  --callgrind-out-file="$dir/cg.out" "$bin" > "$dir/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
+key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
+  -H 'content-type: application/json' \
+  -d '{"name":"cg","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+drive() {
+  python3 - "$port" "$1" "$key" <<'PY'
+import http.client, json, sys
+port, n, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+c = http.client.HTTPConnection("127.0.0.1", port)
+for i in range(n):
+    body = json.dumps({"responseState": "532" if i % 4 == 0 else "531",
+                       "refTransId": f"CG_{n}_{i}", "deploymentId": "API_1605176965390000881"})
+    c.request("POST", "/campaignapi/resources/v3/notifytransactionstate", body,
+              {"authorization": "Bearer " + key, "content-type": "application/json"})
+    r = c.getresponse(); r.read()
+    assert r.status == 200, r.status
+PY
+}
+drive 200
+callgrind_control -i on $pid >/dev/null 2>&1
+drive 2000
+callgrind_control -i off $pid >/dev/null 2>&1
+callgrind_control -d $pid >/dev/null 2>&1
+total=$(grep -h '^totals:' "$dir"/cg.out.* | awk '{print $2}' | head -1)
+echo "instructions per notification: $((total / 2000))"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Throughput of notify on a release binary, driven by Debian's wrk from another process.
+#   server/benches/wrk/run.sh BINARY LABEL [VAR=value ...]
+# A fresh SQLite database with the demo data, one API user without a throttle, then
+# `wrk -t1 -c64 -d10s` sending new transactions (a quarter failures). Prints req/s, p50, p99
+# and the server's CPU time per request (from /proc). Needs wrk (apt-get install wrk).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$1; label=$2; shift 2
+dir=$(mktemp -d); port=$((20000 + RANDOM % 10000))
+admin=bench-admin-token-0123456789
+env "$@" TXSTATE_BIND=127.0.0.1:$port TXSTATE_DATABASE_URL=sqlite://$dir/t.db \
+  TXSTATE_ADMIN_TOKEN=$admin TXSTATE_DEMO=true "$bin" > "$dir/log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
+  -H 'content-type: application/json' \
+  -d '{"name":"wrk","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+out=$(KEY=$key wrk -t1 -c64 -d10s --latency -s "$here/notify.lua" "http://127.0.0.1:$port/" 2>&1)
+t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+reqs=$(echo "$out" | awk '/requests in/ {print $1}')
+ticks=$(getconf CLK_TCK)
+echo "$label rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')" \
+  "p50=$(echo "$out" | awk '$1=="50%" {print $2}') p99=$(echo "$out" | awk '$1=="99%" {print $2}')" \
+  "non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}' | grep . || echo 0)" \
+  "cpu_us_per_request=$(python3 -c "print(round(($t1-$t0)*1e6/$ticks/$reqs,1))")"
