@@ -115,10 +115,10 @@ pub struct Config {
     #[arg(
         long,
         env = "TXSTATE_TRUSTED_PROXIES",
-        value_delimiter = ',',
-        value_parser = parse_net
+        default_value = "",
+        value_parser = parse_nets
     )]
-    pub trusted_proxies: Vec<IpNet>,
+    pub trusted_proxies: Networks,
 
     /// The header trusted proxies write the client's address in: `x-forwarded-for` or
     /// `forwarded` (RFC 7239). Only this one is read: the other passes through proxies
@@ -179,11 +179,22 @@ pub enum LogFormat {
     Json,
 }
 
-fn parse_net(s: &str) -> Result<IpNet, String> {
-    let s = s.trim();
-    s.parse::<IpNet>()
-        .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-        .map_err(|_| format!("`{s}` is neither an IP address nor a CIDR (e.g. 10.0.0.0/8)"))
+/// A list of networks (`TXSTATE_TRUSTED_PROXIES`); empty when the setting is empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Networks(pub Vec<IpNet>);
+
+/// Addresses and CIDRs, comma-separated; blanks are skipped, so an empty setting is no network.
+fn parse_nets(s: &str) -> Result<Networks, String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| {
+            n.parse::<IpNet>()
+                .or_else(|_| n.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("`{n}` is neither an IP address nor a CIDR (e.g. 10.0.0.0/8)"))
+        })
+        .collect::<Result<_, _>>()
+        .map(Networks)
 }
 
 fn parse_profile(s: &str) -> Result<StatusProfile, String> {
@@ -250,7 +261,7 @@ impl Config {
             body_timeout_ms: 10_000,
             cors_origins: Vec::new(),
             frame_ancestors: "'self'".to_owned(),
-            trusted_proxies: Vec::new(),
+            trusted_proxies: Networks::default(),
             client_ip_header: ForwardedHeader::XForwardedFor,
             log_format: LogFormat::Text,
             alert_webhook: None,
@@ -258,5 +269,21 @@ impl Config {
             header_timeout_ms: 10_000,
             drain_seconds: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trusted_proxies_read_addresses_and_cidrs_and_an_empty_setting_as_none() {
+        assert_eq!(parse_nets(""), Ok(Networks::default()));
+        assert_eq!(parse_nets(" , "), Ok(Networks::default()));
+        let n = parse_nets("10.0.0.0/8, 192.168.1.7,2001:db8::/32").expect("valid");
+        assert_eq!(n.0.len(), 3);
+        assert_eq!(n.0[1], "192.168.1.7/32".parse::<IpNet>().expect("net"));
+        let e = parse_nets("10.0.0.0/33").expect_err("invalid");
+        assert!(e.contains("10.0.0.0/33"), "{e}");
     }
 }

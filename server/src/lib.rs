@@ -244,7 +244,7 @@ pub async fn healthcheck(config: &Config, url: Option<&str>) -> Result<(), Strin
         .get(&url)
         .send()
         .await
-        .map_err(|e| format!("{url}: {e}"))?;
+        .map_err(|e| format!("{url}: {}", error::with_causes(&e.without_url())))?;
     match res.status().as_u16() {
         200 => Ok(()),
         s => Err(format!(

@@ -60,7 +60,7 @@ async fn admin_with(s: &TestServer, token: &str, forwarded_for: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     let behind = TestServer::start_with(|c| {
-        c.trusted_proxies = vec!["127.0.0.0/8".parse().expect("cidr")];
+        c.trusted_proxies.0 = vec!["127.0.0.0/8".parse().expect("cidr")];
     })
     .await;
     let logged = refused_via(&behind, "198.51.100.7").await;

@@ -155,7 +155,7 @@ pub fn resolve(
 /// The layer that puts each request's [`ClientAddr`] in its extensions. A plain map of the
 /// request: axum's `from_fn` middleware would clone every service inside it per request.
 pub fn layer(config: &Config) -> MapRequestLayer<impl Fn(Request) -> Request + Clone> {
-    let proxies: Arc<[IpNet]> = config.trusted_proxies.clone().into();
+    let proxies: Arc<[IpNet]> = config.trusted_proxies.0.clone().into();
     let which = config.client_ip_header;
     MapRequestLayer::new(move |mut req: Request| {
         let peer = req
