@@ -110,6 +110,16 @@ impl ApiError {
     }
 }
 
+/// The challenge of a 401 (RFC 6750): the scheme to use, and `invalid_token` when a bearer
+/// was sent and is unknown or expired (498).
+fn bearer_challenge(code: Code) -> HeaderValue {
+    if code == Code::InvalidToken {
+        HeaderValue::from_static(r#"Bearer realm="txstate", error="invalid_token""#)
+    } else {
+        HeaderValue::from_static(r#"Bearer realm="txstate""#)
+    }
+}
+
 fn contract_body<'a>(
     code: Code,
     description: &'a str,
@@ -135,11 +145,16 @@ impl IntoResponse for ApiError {
                     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 (status, contract_body(code, &description, &errors)).into_response()
             }
-            ApiError::Unauthorized(code) => (
-                StatusCode::UNAUTHORIZED,
-                contract_body(code, code.description(), &[]),
-            )
-                .into_response(),
+            ApiError::Unauthorized(code) => {
+                let mut r = (
+                    StatusCode::UNAUTHORIZED,
+                    contract_body(code, code.description(), &[]),
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, bearer_challenge(code));
+                r
+            }
             ApiError::MethodNotAllowed(allow) => {
                 let code = Code::MethodNotSupported;
                 let mut r = (
@@ -171,11 +186,18 @@ impl IntoResponse for ApiError {
                 )
                     .into_response()
             }
-            ApiError::AdminUnauthorized => admin(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "a valid admin token is required: authorization: Bearer <admin token>",
-            ),
+            ApiError::AdminUnauthorized => {
+                let mut r = admin(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "a valid admin token is required: authorization: Bearer <admin token>",
+                );
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    bearer_challenge(Code::AuthorizationFailed),
+                );
+                r
+            }
             ApiError::AdminSlowDown { retry_after_s } => {
                 let mut r = admin(
                     StatusCode::TOO_MANY_REQUESTS,

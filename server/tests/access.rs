@@ -294,3 +294,121 @@ async fn the_request_log_holds_rejected_requests_with_the_secret_redacted() {
     let _ = ADMIN;
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_says_how_to_authenticate() {
+    let s = TestServer::start().await;
+    let (_, headers, _) = s.call("POST", NOTIFY, None, b"{}").await;
+    assert_eq!(headers["www-authenticate"], r#"Bearer realm="txstate""#);
+    let (_, headers, _) = s.call("POST", NOTIFY, Some("not-a-key"), b"{}").await;
+    assert_eq!(
+        headers["www-authenticate"],
+        r#"Bearer realm="txstate", error="invalid_token""#
+    );
+    let res = s
+        .http
+        .get(s.url("/admin/api/info"))
+        .send()
+        .await
+        .expect("admin");
+    assert_eq!(res.status().as_u16(), 401);
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        r#"Bearer realm="txstate""#
+    );
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_requests_keep_their_body_and_their_api_user_in_the_log() {
+    let s = TestServer::start().await;
+    let (voice_only, voice_key) = s.user(&["voice"], None).await;
+    let (_, slow_key) = s.user(&["notify"], Some((1, 3600))).await;
+    let find = |items: &Vec<Value>, code: u64| {
+        items
+            .iter()
+            .find(|i| i["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {code} in {items:#?}"))
+    };
+    // 498: nobody known; 430: a real user calling an API not granted; 429: throttled.
+    s.notify("unknown-key-0123", &notification(DEP, "R-401", "531", None))
+        .await;
+    s.notify(&voice_key, &notification(DEP, "R-430", "531", None))
+        .await;
+    assert_eq!(
+        s.notify(&slow_key, &notification(DEP, "R-ok", "531", None))
+            .await
+            .0,
+        200
+    );
+    let (st, _) = s
+        .notify(&slow_key, &notification(DEP, "R-429", "531", None))
+        .await;
+    assert_eq!(st, 429);
+    let (_, page) = s.admin("GET", "/requests?limit=10", None).await;
+    let items = page["items"].as_array().expect("items").clone();
+    let unknown = find(&items, 498);
+    assert!(unknown["body"].as_str().expect("body").contains("R-401"));
+    assert_eq!(unknown["apiKeyId"], Value::Null);
+    let not_granted = find(&items, 430);
+    assert!(not_granted["body"]
+        .as_str()
+        .expect("body")
+        .contains("R-430"));
+    assert_eq!(not_granted["apiKeyId"], Value::String(voice_only));
+    let throttled = find(&items, 429);
+    assert!(throttled["body"].as_str().expect("body").contains("R-429"));
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_carries_warnings_only_when_validation_had_some() {
+    let s = TestServer::start().await;
+    let (_, key) = s.user(&["notify", "voice"], None).await;
+    let (st, plain) = s
+        .notify(&key, &notification(DEP, "R-plain", "531", None))
+        .await;
+    assert_eq!(st, 200);
+    let keys: Vec<&String> = plain.as_object().expect("object").keys().collect();
+    assert_eq!(
+        keys,
+        ["code", "description", "transaction-id"],
+        "exactly the platform's body: {plain}"
+    );
+    // A number where a string is documented, and a near-miss field name beside the right one.
+    let (st, warned) = s
+        .notify(
+            &key,
+            &json!({"responseState": 531, "refTransId": "R-warned", "deploymentId": DEP, "deploymentID": DEP}),
+        )
+        .await;
+    assert_eq!((st, warned["code"].as_u64()), (200, Some(1100)));
+    let fields: Vec<&str> = warned["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w["field"].as_str().expect("field"))
+        .collect();
+    assert!(
+        fields.contains(&"responseState") && fields.contains(&"deploymentID"),
+        "{warned}"
+    );
+    assert!(warned["warnings"][0]["message"].as_str().is_some());
+    // Voice: a time without milliseconds is accepted with a warning.
+    let (st, voice) = s
+        .voice(
+            &key,
+            &json!({"transaction-id": "VOC_1409040058211000001", "call-starttime": "2014-08-26 08:00:58",
+                "call-endtime": "2014-08-26 08:00:59.200", "call-source": "1", "call-state": "5", "drop-code": "2005"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{voice}");
+    assert!(voice["transaction-id"].is_string());
+    assert_eq!(voice["warnings"][0]["field"], "call-starttime", "{voice}");
+    // The request log keeps the answer as sent, warnings included.
+    let id = warned["transaction-id"].as_str().expect("id");
+    let (_, logged) = s.admin("GET", &format!("/requests/{id}"), None).await;
+    assert_eq!(logged["response"]["warnings"], warned["warnings"]);
+    s.stop().await;
+}

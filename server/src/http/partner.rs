@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 use txstate_core::time::DateTime;
-use txstate_core::{Api, Code, Normalized, Options};
+use txstate_core::{Api, Code, Normalized, Options, Warning};
 
 use crate::auth;
 use crate::error::{ApiError, WireFieldError};
@@ -139,26 +139,38 @@ async fn process(
             "PATCH"
         }));
     }
-    let user = authenticate(s, req.headers(), api, at_ms).await?;
-    log.api_key_id = Some(user.0.clone());
-    let now_us = (at_ms.max(0) as u64) * 1000;
-    s.store
-        .admit(user.0.clone(), user.1, now_us)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|retry_after_s| ApiError::Throttled { retry_after_s })?;
+    let (who, allowed) = authenticate(s, req.headers(), api, at_ms).await;
+    // A refused key that names an API user (430: not granted, disabled) still says whose.
+    log.api_key_id = who.clone();
+    let admitted = match (who, allowed) {
+        (Some(user), Ok(rate)) => {
+            let now_us = (at_ms.max(0) as u64) * 1000;
+            s.store
+                .admit(user, rate, now_us)
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(|retry_after_s| ApiError::Throttled { retry_after_s })
+        }
+        (_, Err(e)) => Err(e),
+        (None, Ok(_)) => Err(ApiError::internal("an API user without an id")),
+    };
 
     let linger = req.extensions().get::<Linger>().cloned();
-    let bytes = read_body(
+    let read = read_body(
         req.into_body(),
         s.config.body_limit,
         api,
         s,
         linger.as_ref(),
     )
-    .await?;
-    log.body_truncated = bytes.len() > LOG_BODY_BYTES;
-    log.body = String::from_utf8_lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]).into_owned();
+    .await;
+    // Refused requests keep their body too: staff need to see what a refused partner sent.
+    if let Ok(bytes) = &read {
+        log.body_truncated = bytes.len() > LOG_BODY_BYTES;
+        log.body = String::from_utf8_lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]).into_owned();
+    }
+    admitted?;
+    let bytes = read?;
 
     let catalog = s.catalog();
     let opts = Options {
@@ -170,6 +182,7 @@ async fn process(
     if !verdict.ok {
         return Err(ApiError::from_verdict(&verdict));
     }
+    let warnings: Vec<WireWarning> = verdict.warnings.iter().map(WireWarning::from).collect();
     match verdict.normalized.map(Normalized::into_owned) {
         Some(Normalized::Notify(payload)) => {
             let deployment_id = payload.deployment_id.to_string();
@@ -190,7 +203,10 @@ async fn process(
                     transaction_id.to_owned()
                 }
             };
-            Ok((StatusCode::OK, success(Some(Code::Notified), &id)))
+            Ok((
+                StatusCode::OK,
+                success(Some(Code::Notified), &id, &warnings),
+            ))
         }
         Some(Normalized::Voice(payload)) => {
             let call_end_ms = DateTime::parse_voice(&payload.call_endtime)
@@ -205,9 +221,11 @@ async fn process(
             match s.store.record_voice(w).await.map_err(ApiError::internal)? {
                 VoiceOutcome::Stored => {
                     s.announce(EventKind::Voice, None);
-                    Ok((StatusCode::OK, success(None, transaction_id)))
+                    Ok((StatusCode::OK, success(None, transaction_id, &warnings)))
                 }
-                VoiceOutcome::Repeat(first) => Ok((StatusCode::OK, success(None, &first))),
+                VoiceOutcome::Repeat(first) => {
+                    Ok((StatusCode::OK, success(None, &first, &warnings)))
+                }
                 VoiceOutcome::Stale => Ok((StatusCode::OK, stale())),
             }
         }
@@ -228,6 +246,28 @@ pub struct SuccessBody<'a> {
     /// The operation id: the first one's, when the same report is sent again.
     #[serde(rename = "transaction-id")]
     pub transaction_id: &'a str,
+    /// What validation noticed without refusing (absent when nothing: the body is then exactly
+    /// the platform's).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub warnings: &'a [WireWarning],
+}
+
+/// A warning as the partner endpoints send it (contract: "Warnings").
+#[derive(Clone, Debug, serde::Serialize, schemars::JsonSchema)]
+pub struct WireWarning {
+    /// The field it is about.
+    pub field: String,
+    /// What was noticed.
+    pub message: String,
+}
+
+impl From<&Warning<'_>> for WireWarning {
+    fn from(w: &Warning<'_>) -> Self {
+        WireWarning {
+            field: w.field.to_string(),
+            message: w.message.to_string(),
+        }
+    }
 }
 
 /// The answer to a voice update older than the stored one: 200 with 1010, nothing changed.
@@ -239,52 +279,57 @@ pub(crate) fn stale() -> Value {
     }]})
 }
 
-/// A success body: `{code, description, transaction-id}`, or only the id (processed voice).
-pub(crate) fn success(code: Option<Code>, id: &str) -> Value {
+/// A success body: `{code, description, transaction-id}`, or only the id (processed voice),
+/// with `warnings` when there are any.
+pub(crate) fn success(code: Option<Code>, id: &str, warnings: &[WireWarning]) -> Value {
     let body = SuccessBody {
         code: code.map(Code::number),
         description: code.map(Code::description),
         transaction_id: id,
+        warnings,
     };
     serde_json::to_value(body).unwrap_or(Value::Null)
 }
 
-/// The API user allowed to call `api`, with its rate limit (contract: "Authentication").
+/// Who is calling and whether they may call `api` (contract: "Authentication"): the API user
+/// the bearer names, when it names one (also when refused: a disabled user, an API not
+/// granted, an expired token), and its rate limit or the refusal.
 async fn authenticate(
     s: &AppState,
     headers: &HeaderMap,
     api: Api,
     at_ms: i64,
-) -> Result<(String, crate::store::RateLimit), ApiError> {
+) -> (Option<String>, Result<crate::store::RateLimit, ApiError>) {
     let header = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let Some(secret) = auth::bearer(header) else {
-        return Err(ApiError::Unauthorized(Code::AuthorizationFailed));
+        return (None, Err(ApiError::Unauthorized(Code::AuthorizationFailed)));
     };
     let hash = auth::hash(secret);
     let keys = s.keys();
     let creds = match keys.by_key_hash(&hash) {
         Some(c) => c.clone(),
         None => {
-            let (id, expires) = s
-                .store
-                .token(hash)
-                .await
-                .map_err(ApiError::internal)?
-                .ok_or(ApiError::Unauthorized(Code::InvalidToken))?;
-            if expires <= at_ms {
-                return Err(ApiError::Unauthorized(Code::InvalidToken));
+            let (id, expires) = match s.store.token(hash).await {
+                Ok(Some(found)) => found,
+                Ok(None) => return (None, Err(ApiError::Unauthorized(Code::InvalidToken))),
+                Err(e) => return (None, Err(ApiError::internal(e))),
+            };
+            match keys.user(&id) {
+                Some(c) if expires > at_ms => c.clone(),
+                _ => return (Some(id), Err(ApiError::Unauthorized(Code::InvalidToken))),
             }
-            keys.user(&id)
-                .cloned()
-                .ok_or(ApiError::Unauthorized(Code::InvalidToken))?
         }
     };
-    if !creds.user.enabled || !creds.user.grants.iter().any(|g| g == api.name()) {
-        return Err(ApiError::Unauthorized(Code::AuthorizationFailed));
+    let user = creds.user;
+    if !user.enabled || !user.grants.iter().any(|g| g == api.name()) {
+        return (
+            Some(user.api_key_id),
+            Err(ApiError::Unauthorized(Code::AuthorizationFailed)),
+        );
     }
-    Ok((creds.user.api_key_id, creds.user.rate_limit))
+    (Some(user.api_key_id), Ok(user.rate_limit))
 }
 
 /// Why a body could not be read whole.

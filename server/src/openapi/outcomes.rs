@@ -152,7 +152,7 @@ async fn validation(api: Api, f: &Fixture, catalog: &Catalog, profile: StatusPro
     let verdict = txstate_core::validate(api, f.body.as_bytes(), &opts);
     let (response, key, summary) = if verdict.ok {
         let code = (api == Api::Notify).then_some(Code::Notified);
-        let body = success(code, EXAMPLE_ID);
+        let body = success(code, EXAMPLE_ID, &[]);
         let summary = match code {
             Some(c) => format!("{} {}", c.number(), c.description()),
             None => "Processed: the call's state is stored".to_owned(),
