@@ -34,6 +34,9 @@ pub struct LogEntry {
     pub headers: serde_json::Value,
     /// The response body.
     pub response: serde_json::Value,
+    /// The `x-request-id` the server answered with (the caller's, or one it made).
+    #[serde(default)]
+    pub request_id: Option<String>,
 }
 
 /// A page of the request log.
@@ -55,6 +58,8 @@ pub struct LogQuery {
     pub api_key_id: Option<String>,
     /// Text to find in the body or the transaction id (refTransId, deploymentId, ...).
     pub q: Option<String>,
+    /// The `x-request-id` the server answered with, exactly.
+    pub request_id: Option<String>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
     /// Rows to skip.

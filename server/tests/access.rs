@@ -285,6 +285,38 @@ async fn the_request_log_holds_rejected_requests_with_the_secret_redacted() {
     );
     let (_, found) = s.admin("GET", "/requests?q=R-log-2", None).await;
     assert_eq!(found["total"], 1);
+    // The x-request-id the server answered with finds the request.
+    let res = s
+        .http
+        .post(s.url(NOTIFY))
+        .bearer_auth(&key)
+        .header("x-request-id", "partner-trace-42")
+        .json(&notification(DEP, "R-log-3", "531", None))
+        .send()
+        .await
+        .expect("notify");
+    assert_eq!(res.headers()["x-request-id"], "partner-trace-42");
+    let (_, found) = s
+        .admin("GET", "/requests?requestId=partner-trace-42", None)
+        .await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["requestId"], "partner-trace-42");
+    let generated = s
+        .http
+        .post(s.url(NOTIFY))
+        .bearer_auth(&key)
+        .json(&notification(DEP, "R-log-4", "531", None))
+        .send()
+        .await
+        .expect("notify");
+    let made = generated.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let (_, found) = s
+        .admin("GET", &format!("/requests?requestId={made}"), None)
+        .await;
+    assert_eq!(found["total"], 1, "a generated id too: {found}");
     let (_, by_code) = s.admin("GET", "/requests?code=1101", None).await;
     assert_eq!(by_code["total"], 1);
     let (st, _) = s

@@ -345,6 +345,7 @@ fn line(
         body_truncated: false,
         headers: json!({"authorization": "Bearer [redacted]"}),
         response: json!({"code": code}),
+        request_id: Some(format!("req-{id}")),
     }
 }
 
@@ -441,6 +442,18 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
         (200, Some(1100), 1234)
     );
     assert_eq!(one.body, "{\"n\":1,\"t\":\"50%_off\"}");
+    assert_eq!(one.request_id.as_deref(), Some("req-NTS_0001"));
+    // Found by the request id it was answered with, exactly.
+    let (rows, total) = s
+        .requests(q(|q| q.request_id = Some("req-NTS_0001".into())))
+        .await
+        .expect("page");
+    assert_eq!((total, rows[0].transaction_id.as_str()), (1, "NTS_0001"));
+    let (_, total) = s
+        .requests(q(|q| q.request_id = Some("req-NTS_000".into())))
+        .await
+        .expect("page");
+    assert_eq!(total, 0, "exact, not a prefix");
     // PostgreSQL text cannot hold U+0000: the log's copy shows U+FFFD there.
     let nul = s
         .request("NTS_nul".into())

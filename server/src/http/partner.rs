@@ -77,6 +77,11 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
         method: req.method().to_string(),
         client,
         headers: logged_headers(req.headers()),
+        request_id: req
+            .headers()
+            .get(&crate::http::REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
         ..LogEntry::default()
     };
     let result = process(&s, api, &transaction_id, at_ms, req, &mut log).await;

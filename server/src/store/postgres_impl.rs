@@ -20,7 +20,7 @@ use super::{
 };
 use crate::metrics::PoolStatus;
 
-const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response";
+const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response, request_id";
 
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(err)
@@ -62,6 +62,7 @@ fn log_row(r: &Row) -> StoreResult<LogEntry> {
         body_truncated: r.get(10),
         headers: from_json(r.get::<_, &str>(11))?,
         response: from_json(r.get::<_, &str>(12))?,
+        request_id: r.get(13),
     })
 }
 

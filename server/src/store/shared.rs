@@ -113,6 +113,9 @@ pub fn log_filters(q: &LogQuery) -> Vec<(&'static str, FilterValue)> {
     if let Some(v) = &q.api_key_id {
         out.push(("api_key_id = ?", Text(v.clone())));
     }
+    if let Some(v) = &q.request_id {
+        out.push(("request_id = ?", Text(v.clone())));
+    }
     if let Some(v) = q.q.as_ref().filter(|v| !v.is_empty()) {
         let pattern = format!(
             "%{}%",

@@ -21,6 +21,7 @@ use crate::metrics::{Metrics, Writer};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0001_init.sql"),
     include_str!("../../migrations/sqlite/0002_alert_states.sql"),
+    include_str!("../../migrations/sqlite/0003_request_ids.sql"),
 ];
 
 /// What a job tells the writer after running: whether to keep its changes, and what to do

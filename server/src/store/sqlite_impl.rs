@@ -89,10 +89,11 @@ fn log_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         body_truncated: r.get(10)?,
         headers: from_json(&headers)?,
         response: from_json(&response)?,
+        request_id: r.get(13)?,
     })
 }
 
-const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response";
+const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response, request_id";
 
 fn dashboard(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<DashboardRow>> {
     let catalog = read_catalog(conn)?;
