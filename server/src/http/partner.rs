@@ -253,7 +253,8 @@ pub struct SuccessBody<'a> {
     pub transaction_id: &'a str,
     /// What validation noticed without refusing (absent when nothing: the body is then exactly
     /// the platform's).
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    // `default` tells schemars the field is optional (the OpenAPI document says so).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     pub warnings: &'a [WireWarning],
 }
 
