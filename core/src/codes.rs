@@ -110,6 +110,9 @@ pub enum Code {
     RequestFailed,
     /// 500: internal server error.
     InternalError,
+    /// 404: a path under the APIs' prefix that is neither API (not in the contract's tables:
+    /// partners' clients read `code` on every answer, so a wrong path gets one too).
+    NoSuchPath,
 }
 
 /// One row of the code table.
@@ -134,10 +137,12 @@ pub struct CodeInfo {
 const BOTH: &[Api] = &[Api::Notify, Api::Voice];
 const NOTIFY: &[Api] = &[Api::Notify];
 const VOICE: &[Api] = &[Api::Voice];
+/// Codes neither API answers (they are about the path, not an API).
+const NEITHER: &[Api] = &[];
 
 impl Code {
     /// Every code, in table order.
-    pub const ALL: [Code; 16] = [
+    pub const ALL: [Code; 17] = [
         Code::Notified,
         Code::MandatoryMissing,
         Code::NoActionMapped,
@@ -154,6 +159,7 @@ impl Code {
         Code::TooManyRequests,
         Code::RequestFailed,
         Code::InternalError,
+        Code::NoSuchPath,
     ];
 
     /// The table. One arm per code, no wildcard.
@@ -186,6 +192,7 @@ impl Code {
             Code::TooManyRequests => row(429, 429, 429, "Too many requests. Throttle limit reached for the time window", BOTH, false),
             Code::RequestFailed => row(499, 499, 400, "Request failed", NOTIFY, true),
             Code::InternalError => row(500, 500, 500, "Internal server error", BOTH, false),
+            Code::NoSuchPath => row(404, 404, 404, "No such resource: the path is not one of the APIs", NEITHER, false),
         }
     }
 

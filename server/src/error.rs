@@ -57,6 +57,8 @@ pub enum ApiError {
     },
     /// 500: the detail is logged, never sent.
     Internal(String),
+    /// 404 in the partner shape: a path under the APIs' prefix that is neither API.
+    NoSuchPath,
     /// Admin API: missing or wrong admin token.
     AdminUnauthorized,
     /// Admin API: too many failed admin-token attempts from this address; wait this long.
@@ -105,6 +107,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => Some(Code::MethodNotSupported),
             ApiError::Throttled { .. } => Some(Code::TooManyRequests),
             ApiError::Internal(_) => Some(Code::InternalError),
+            ApiError::NoSuchPath => Some(Code::NoSuchPath),
             _ => None,
         }
     }
@@ -182,6 +185,14 @@ impl IntoResponse for ApiError {
                 let code = Code::InternalError;
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
+                    contract_body(code, code.description(), &[]),
+                )
+                    .into_response()
+            }
+            ApiError::NoSuchPath => {
+                let code = Code::NoSuchPath;
+                (
+                    StatusCode::NOT_FOUND,
                     contract_body(code, code.description(), &[]),
                 )
                     .into_response()

@@ -444,3 +444,34 @@ async fn a_success_carries_warnings_only_when_validation_had_some() {
     assert_eq!(logged["response"]["warnings"], warned["warnings"]);
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_partner_path_answers_in_the_partner_shape() {
+    let s = TestServer::start().await;
+    let (_, key) = s.user(&["notify"], None).await;
+    for path in [
+        "/campaignapi/resources/v3/notifytransactionstat",
+        "/campaignapi/resources/v2/notifytransactionstate",
+        "/campaignapi/",
+    ] {
+        let (status, _, v) = s.call("POST", path, Some(&key), b"{}").await;
+        assert_eq!(
+            (status, v["code"].as_u64()),
+            (404, Some(404)),
+            "{path}: {v}"
+        );
+        assert_eq!(
+            v["description"],
+            txstate_core::Code::NoSuchPath.description(),
+            "{path}"
+        );
+    }
+    // Elsewhere, the admin shape as before.
+    let (status, _, v) = s.call("GET", "/admin/api/no-such-thing", None, b"").await;
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
+    s.stop().await;
+}

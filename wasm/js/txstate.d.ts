@@ -8,7 +8,7 @@ export type Api = "notify" | "voice";
 export type Code =
   | 1100 | 1101 | 1102 | 1103 | 1104 | 1105 | 1108
   | 1001 | 1002 | 1010
-  | 430 | 498 | 405 | 429 | 499 | 500;
+  | 430 | 498 | 405 | 429 | 499 | 500 | 404;
 
 /** Codes of the notify API's verdicts. */
 export type NotifyCode = 1100 | 1101 | 1102 | 1103 | 1104 | 1105 | 1108 | 499;

@@ -187,13 +187,20 @@ fn access_log(res: &Response, latency: Duration, _span: &Span) {
     );
 }
 
-/// The UI's files, or our JSON 404.
+/// The prefix of the partner APIs' paths (contract: "Common to both APIs").
+const PARTNER_PREFIX: &str = "/campaignapi/";
+
+/// The UI's files, or a 404: in the partner shape under the APIs' prefix (a partner with a
+/// wrong path reads `code` like on every other answer), in the admin shape elsewhere.
 async fn not_found(
     State(s): State<Arc<AppState>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    if uri.path().starts_with(PARTNER_PREFIX) {
+        return crate::error::ApiError::NoSuchPath.into_response();
+    }
     if let Some(r) = ui::answer(&method, &uri, &headers, &s.config.frame_ancestors) {
         return r;
     }
