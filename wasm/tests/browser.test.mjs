@@ -63,6 +63,6 @@ test("validates in headless Chromium from a module script", async (t) => {
   assert.deepEqual(r.notify.errors.map((e) => e.field), ["deploymentId"]);
   assert.equal(r.voice.code, null);
   assert.equal(r.voice.ok, true);
-  assert.equal(r.codes, 16);
+  assert.equal(r.codes, 17);
   assert.deepEqual(problems, []);
 });

@@ -62,7 +62,9 @@ test("misuse throws an Error that says what is wrong", () => {
 
 test("codes() is the code table", () => {
   const table = codes();
-  assert.equal(table.length, 16);
+  assert.equal(table.length, 17);
+  // The server's answer to a wrong path under /campaignapi/: no API's code.
+  assert.deepEqual(table.find((c) => c.code === 404)?.apis, []);
   const c1101 = table.find((c) => c.code === 1101);
   assert.deepEqual(c1101, {
     code: 1101, webexStatus: 500, httpStatus: 400,
