@@ -6,18 +6,11 @@
 # one at a time over one keep-alive connection with instrumentation on.
 set -euo pipefail
 bin=$1; shift
-dir=$(mktemp -d); port=$((20000 + RANDOM % 10000))
-admin=bench-admin-token-0123456789
-env "$@" TXSTATE_BIND=127.0.0.1:$port TXSTATE_DATABASE_URL=sqlite://$dir/t.db \
-  TXSTATE_ADMIN_TOKEN=$admin TXSTATE_DEMO=true valgrind --tool=callgrind --instr-atstart=no \
-  --callgrind-out-file="$dir/cg.out" "$bin" > "$dir/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
-  -H 'content-type: application/json' \
-  -d '{"name":"cg","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=server.sh
+. "$here/server.sh"
+counts=$(mktemp -d)
+start_server valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$counts/cg.out" -- "$bin" "$@"
 drive() {
   python3 - "$port" "$1" "$key" <<'PY'
 import http.client, json, sys
@@ -37,5 +30,6 @@ callgrind_control -i on $pid >/dev/null 2>&1
 drive 2000
 callgrind_control -i off $pid >/dev/null 2>&1
 callgrind_control -d $pid >/dev/null 2>&1
-total=$(grep -h '^totals:' "$dir"/cg.out.* | awk '{print $2}' | head -1)
+total=$(grep -h '^totals:' "$counts"/cg.out.* | awk '{print $2}' | head -1)
+rm -rf "$counts"
 echo "instructions per notification: $((total / 2000))"

@@ -7,17 +7,9 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$1; label=$2; shift 2
-dir=$(mktemp -d); port=$((20000 + RANDOM % 10000))
-admin=bench-admin-token-0123456789
-env "$@" TXSTATE_BIND=127.0.0.1:$port TXSTATE_DATABASE_URL=sqlite://$dir/t.db \
-  TXSTATE_ADMIN_TOKEN=$admin TXSTATE_DEMO=true "$bin" > "$dir/log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
-  -H 'content-type: application/json' \
-  -d '{"name":"wrk","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+# shellcheck source=server.sh
+. "$here/server.sh"
+start_server -- "$bin" "$@"
 t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
 out=$(KEY=$key wrk -t1 -c64 -d10s --latency -s "$here/notify.lua" "http://127.0.0.1:$port/" 2>&1)
 t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
