@@ -66,6 +66,23 @@ export interface VoicePayload {
   "b-party": string | null;
 }
 
+/** A notify request body as a partner sends it (what a form holds before sending). */
+export interface NotifyBody {
+  responseState: "531" | "532";
+  refTransId: string;
+  deploymentId: string;
+  /** `yyyy-MM-dd HH:mm:ss`. */
+  responseTime?: string | null;
+  /** A JSON object's text: `{"responseCode": "403", "responseDesc": "..."}`. */
+  additionalInfo?: string | null;
+}
+
+/** The fields a voice body must carry. */
+type VoiceMandatory = "transaction-id" | "call-starttime" | "call-endtime" | "call-source" | "call-state" | "drop-code";
+
+/** A voice request body as a partner sends it: the mandatory fields, and any of the others. */
+export type VoiceBody = Pick<VoicePayload, VoiceMandatory> & Partial<Omit<VoicePayload, VoiceMandatory>>;
+
 interface VerdictBase {
   /** Whether the server would process the request. */
   ok: boolean;
@@ -157,22 +174,92 @@ export interface CodeInfo {
   validation: boolean;
 }
 
-/** Validates a body of `api`. Throws an `Error` for an unknown api or malformed options. */
+/**
+ * The Standard Schema v1 interface (https://standardschema.dev), as its authors ask libraries to
+ * declare it: form and validation libraries that accept zod or valibot schemas accept ours.
+ */
+export interface StandardSchemaV1<Input = unknown, Output = Input> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<StandardIssue> };
+export interface StandardIssue {
+  readonly message: string;
+  /** The field (`["deploymentId"]`, `["additionalInfo", "responseCode"]`); absent for the body as a whole. */
+  readonly path?: ReadonlyArray<PropertyKey>;
+  /** The contract's code for this problem. */
+  readonly code: Code;
+}
+
+/** Many bodies checked in one call. */
+export interface BatchResult<V extends Verdict = Verdict> {
+  /** One code per body, in order; `0` for a processed voice update (`check()` says `null`). */
+  codes: Uint16Array;
+  /** NDJSON input only: the 1-based line of each body (blank lines are skipped). */
+  lines?: Uint32Array;
+  /** The refused bodies: their index in `codes`, their line (NDJSON) and their whole verdict. */
+  refused: Array<{ index: number; line?: number; verdict: V }>;
+}
+
+/**
+ * Loads the WebAssembly module. Browsers, workers and bundlers: `await init()` once before
+ * anything else (it fetches `txstate_wasm_bg.wasm` from beside the module, or takes
+ * `{ module_or_path }`). Node: already loaded; resolves at once.
+ */
+export default function init(input?: {
+  module_or_path?: RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
+}): Promise<void>;
+/** Loads the WebAssembly module synchronously from its bytes or a compiled module. */
+export function initSync(input: { module: BufferSource | WebAssembly.Module }): void;
+
+/**
+ * The in-body code the server would answer with — the fast path: nothing but the number is built.
+ * `null` for a processed voice update. Throws for an unknown api or malformed options.
+ */
+export function check(api: "notify", input: Input, options?: Options): NotifyCode;
+export function check(api: "voice", input: Input, options?: Options): VoiceCode | null;
+export function check(api: Api, input: Input, options?: Options): Code | null;
+/** Validates a body of `api`: the whole verdict. Throws for an unknown api or malformed options. */
 export function validate(api: "notify", input: Input, options?: Options): NotifyVerdict;
 export function validate(api: "voice", input: Input, options?: Options): VoiceVerdict;
 export function validate(api: Api, input: Input, options?: Options): Verdict;
 export function validateNotify(input: Input, options?: Options): NotifyVerdict;
 export function validateVoice(input: Input, options?: Options): VoiceVerdict;
+/** Many bodies in one call: an array of bodies, or NDJSON text (one body per line). */
+export function validateBatch(api: "notify", inputs: Input[] | string, options?: Options): BatchResult<NotifyVerdict>;
+export function validateBatch(api: "voice", inputs: Input[] | string, options?: Options): BatchResult<VoiceVerdict>;
+export function validateBatch(api: Api, inputs: Input[] | string, options?: Options): BatchResult;
 /** The code table. */
 export function codes(): CodeInfo[];
 
-/** A validator whose options (and catalog) are read once. */
+/** Standard Schema v1 objects for the two bodies (no catalog: the deployment rules are skipped). */
+export const notifySchema: StandardSchemaV1<unknown, NotifyBody>;
+export const voiceSchema: StandardSchemaV1<unknown, VoiceBody>;
+
+/** A validator whose options (and catalog) are read once: the way to validate many bodies. */
 export class Validator {
+  /** Throws an `Error` naming the option's path for a malformed option. */
   constructor(options?: Options);
+  check(api: "notify", input: Input): NotifyCode;
+  check(api: "voice", input: Input): VoiceCode | null;
+  check(api: Api, input: Input): Code | null;
   validate(api: "notify", input: Input): NotifyVerdict;
   validate(api: "voice", input: Input): VoiceVerdict;
   validate(api: Api, input: Input): Verdict;
   validateNotify(input: Input): NotifyVerdict;
   validateVoice(input: Input): VoiceVerdict;
+  validateBatch(api: "notify", inputs: Input[] | string): BatchResult<NotifyVerdict>;
+  validateBatch(api: "voice", inputs: Input[] | string): BatchResult<VoiceVerdict>;
+  validateBatch(api: Api, inputs: Input[] | string): BatchResult;
+  /** A Standard Schema v1 object for `api` with this validator's options (its catalog). */
+  schema(api: "notify"): StandardSchemaV1<unknown, NotifyBody>;
+  schema(api: "voice"): StandardSchemaV1<unknown, VoiceBody>;
+  /** Frees the WebAssembly memory now (otherwise done when the validator is collected). */
   free(): void;
 }

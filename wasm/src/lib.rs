@@ -1,125 +1,35 @@
-//! txstate-wasm: the core validator as a JavaScript package. It only converts between JS
-//! values and core types; every rule lives in `txstate-core`. The TypeScript shapes are
+//! txstate-wasm: the core validator for JavaScript. It only converts between JS values and
+//! core types; every rule lives in `txstate-core`. These are the raw exports: the package's
+//! JavaScript (`wasm/js/api.js`) wraps them into the public API, and the TypeScript shapes are
 //! declared once, by hand, in `wasm/js/txstate.d.ts` (the generated ones are skipped).
 //!
-//! - `validate(api, input, options?)`, `validateNotify(input, options?)`,
-//!   `validateVoice(input, options?)`: the verdict core gives, as a plain JS object.
-//! - `new Validator(options?)`: the same with the options (and their catalog) read once.
-//! - `codes()`: the code table.
+//! - [`RawValidator`]: options read once; `check` (the in-body code as a number, nothing else
+//!   built), `validate` (the whole verdict), `batch` / `batchLines` (many bodies in one call).
+//! - [`codes`]: the code table; [`api_names`]: the APIs by index.
+//! - `options`: reading the options; `input`: a body given as a JS value.
 
-use serde::Deserialize;
-use txstate_core::{codes::CodeInfo, Api, Catalog, Code, Options, StatusProfile};
+mod input;
+mod options;
+
+use txstate_core::{codes::CodeInfo, Api, Code, Verdict};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-/// Options as JS passes them: `{catalog?, now?, profile?}`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsOptions {
-    #[serde(default)]
-    catalog: Option<Catalog>,
-    #[serde(default)]
-    now: Option<f64>,
-    #[serde(default)]
-    profile: Option<StatusProfile>,
+use crate::options::JsOptions;
+
+/// The APIs in the order the raw functions number them (`0` = notify, `1` = voice): the
+/// JavaScript maps names to indexes once, so a call passes a number, not a string.
+const APIS: [Api; 2] = [Api::Notify, Api::Voice];
+
+fn api_at(index: u8) -> Result<Api, JsError> {
+    APIS.get(usize::from(index))
+        .copied()
+        .ok_or_else(|| JsError::new("unknown api: expected \"notify\" or \"voice\""))
 }
 
-impl JsOptions {
-    fn read(options: &JsValue) -> Result<JsOptions, JsError> {
-        if options.is_undefined() || options.is_null() {
-            return Ok(JsOptions::default());
-        }
-        if !options.is_object() {
-            return Err(JsError::new(
-                "options must be an object: {catalog?, now?, profile?}",
-            ));
-        }
-        let text = js_json(options, "options")?;
-        serde_json::from_str(&text).map_err(|e| JsError::new(&format!("options: {e}")))
-    }
-
-    fn core(&self) -> Options<'_> {
-        Options {
-            catalog: self.catalog.as_ref(),
-            // Whole milliseconds; a fractional `performance.now()`-style value is truncated.
-            now_ms: self.now.filter(|n| n.is_finite()).map(|n| n as i64),
-            profile: self.profile.unwrap_or_default(),
-        }
-    }
-}
-
-/// `JSON.stringify(value)` as a Rust string.
-fn js_json(value: &JsValue, what: &str) -> Result<String, JsError> {
-    let text = js_sys::JSON::stringify(value).map_err(|e| {
-        JsError::new(&format!(
-            "{what} cannot be turned into JSON: {}",
-            describe(&e)
-        ))
-    })?;
-    text.as_string()
-        .ok_or_else(|| JsError::new(&format!("{what} cannot be turned into JSON")))
-}
-
-fn describe(e: &JsValue) -> String {
-    e.dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_else(|| "unknown error".into())
-}
-
-/// The request body: the text as given, the bytes of a Uint8Array, or `JSON.stringify` of an
-/// object.
-fn body(input: &JsValue) -> Result<Vec<u8>, JsError> {
-    if let Some(text) = input.as_string() {
-        return Ok(text.into_bytes());
-    }
-    if let Some(bytes) = input.dyn_ref::<js_sys::Uint8Array>() {
-        return Ok(bytes.to_vec());
-    }
-    if input.is_object() || input.is_null() {
-        return js_json(input, "input").map(String::into_bytes);
-    }
-    Err(JsError::new(
-        "input must be the request body as JSON text, a Uint8Array of it, or an object (validated as JSON.stringify of it)",
-    ))
-}
-
-fn api(name: &str) -> Result<Api, JsError> {
-    Api::parse(name).ok_or_else(|| {
-        JsError::new(&format!(
-            "unknown api \"{name}\": expected \"notify\" or \"voice\""
-        ))
-    })
-}
-
-/// Runs core and hands the verdict to JS as a plain object (through JSON: one crossing).
-fn run(api: Api, input: &JsValue, options: &JsOptions) -> Result<JsValue, JsError> {
-    let bytes = body(input)?;
-    let verdict = txstate_core::validate(api, &bytes, &options.core());
-    to_js(&verdict)
-}
-
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
-    let text = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|e| JsError::new(&describe(&e)))
-}
-
-/// Validates a request body of `api` (`"notify"` or `"voice"`).
-#[wasm_bindgen(skip_typescript)]
-pub fn validate(api_name: &str, input: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    run(api(api_name)?, &input, &JsOptions::read(&options)?)
-}
-
-/// Validates a notify request body.
-#[wasm_bindgen(js_name = validateNotify, skip_typescript)]
-pub fn validate_notify(input: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    run(Api::Notify, &input, &JsOptions::read(&options)?)
-}
-
-/// Validates a voice request body.
-#[wasm_bindgen(js_name = validateVoice, skip_typescript)]
-pub fn validate_voice(input: JsValue, options: JsValue) -> Result<JsValue, JsError> {
-    run(Api::Voice, &input, &JsOptions::read(&options)?)
+/// The API names by index: `["notify", "voice"]`.
+#[wasm_bindgen(js_name = apiNames, skip_typescript)]
+pub fn api_names() -> Vec<String> {
+    APIS.iter().map(|a| a.name().to_owned()).collect()
 }
 
 /// The code table: every code with its HTTP status under both profiles.
@@ -129,38 +39,127 @@ pub fn codes() -> Result<JsValue, JsError> {
     to_js(&table)
 }
 
-/// A validator whose options (and catalog) are read once, for validating many bodies.
+/// The in-body code as a number: `0` for a processed voice update (which has none).
+fn code_number(verdict: &Verdict<'_>) -> u16 {
+    verdict.code.map_or(0, Code::number)
+}
+
+/// A verdict handed to JS as a plain object (through JSON: one crossing, and `JSON.parse` is
+/// the fastest way V8 builds an object graph).
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, JsError> {
+    let text = serde_json::to_string(value).map_err(|e| JsError::new(&e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|e| JsError::new(&input::describe(&e)))
+}
+
+/// Codes of many bodies: one per body, `0` for a processed voice update; the indexes of the
+/// refused ones; for NDJSON, the 1-based line of each body.
 #[wasm_bindgen(skip_typescript)]
-#[derive(Debug)]
-pub struct Validator {
-    options: JsOptions,
+#[derive(Debug, Default)]
+pub struct Batch {
+    codes: Vec<u16>,
+    refused: Vec<u32>,
+    lines: Vec<u32>,
 }
 
 #[wasm_bindgen]
-impl Validator {
-    /// Reads `options` once.
+impl Batch {
+    /// One code per body (`Uint16Array`).
+    #[wasm_bindgen(getter)]
+    pub fn codes(&self) -> Vec<u16> {
+        self.codes.clone()
+    }
+
+    /// The indexes of the refused bodies (`Uint32Array`).
+    #[wasm_bindgen(getter)]
+    pub fn refused(&self) -> Vec<u32> {
+        self.refused.clone()
+    }
+
+    /// NDJSON: the line of each body (`Uint32Array`); empty for an array.
+    #[wasm_bindgen(getter)]
+    pub fn lines(&self) -> Vec<u32> {
+        self.lines.clone()
+    }
+}
+
+impl Batch {
+    fn push(&mut self, verdict: &Verdict<'_>) {
+        if !verdict.ok {
+            self.refused.push(self.codes.len() as u32);
+        }
+        self.codes.push(code_number(verdict));
+    }
+}
+
+/// A validator whose options (and catalog) are read once.
+#[wasm_bindgen(js_name = RawValidator, skip_typescript)]
+#[derive(Debug)]
+pub struct RawValidator {
+    options: JsOptions,
+}
+
+#[wasm_bindgen(js_class = RawValidator)]
+impl RawValidator {
+    /// Reads `{catalog?, now?, profile?}` once.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Validator, JsError> {
-        Ok(Validator {
+    pub fn new(options: JsValue) -> Result<RawValidator, JsError> {
+        Ok(RawValidator {
             options: JsOptions::read(&options)?,
         })
     }
 
-    /// Validates a request body of `api`.
-    pub fn validate(&self, api_name: &str, input: JsValue) -> Result<JsValue, JsError> {
-        run(api(api_name)?, &input, &self.options)
+    /// The in-body code of a body given as text (`0`: a processed voice update). Nothing but
+    /// the number crosses back.
+    pub fn check(&self, api: u8, text: &str) -> Result<u16, JsError> {
+        let verdict = txstate_core::validate(api_at(api)?, text.as_bytes(), &self.options.core());
+        Ok(code_number(&verdict))
     }
 
-    /// Validates a notify request body.
-    #[wasm_bindgen(js_name = validateNotify)]
-    pub fn validate_notify(&self, input: JsValue) -> Result<JsValue, JsError> {
-        run(Api::Notify, &input, &self.options)
+    /// The same for a body given as bytes or an object (`JSON.stringify` of it).
+    #[wasm_bindgen(js_name = checkValue)]
+    pub fn check_value(&self, api: u8, input: JsValue) -> Result<u16, JsError> {
+        let bytes = input::body(&input)?;
+        let verdict = txstate_core::validate(api_at(api)?, &bytes, &self.options.core());
+        Ok(code_number(&verdict))
     }
 
-    /// Validates a voice request body.
-    #[wasm_bindgen(js_name = validateVoice)]
-    pub fn validate_voice(&self, input: JsValue) -> Result<JsValue, JsError> {
-        run(Api::Voice, &input, &self.options)
+    /// The whole verdict of a body given as text, bytes or an object.
+    pub fn validate(&self, api: u8, input: JsValue) -> Result<JsValue, JsError> {
+        let bytes = input::body(&input)?;
+        to_js(&txstate_core::validate(
+            api_at(api)?,
+            &bytes,
+            &self.options.core(),
+        ))
+    }
+
+    /// Many bodies (each text, bytes or an object) in one call.
+    pub fn batch(&self, api: u8, inputs: Vec<JsValue>) -> Result<Batch, JsError> {
+        let api = api_at(api)?;
+        let options = self.options.core();
+        let mut batch = Batch::default();
+        for input in &inputs {
+            let bytes = input::body(input)?;
+            batch.push(&txstate_core::validate(api, &bytes, &options));
+        }
+        Ok(batch)
+    }
+
+    /// NDJSON text: one body per line; blank lines are skipped (a trailing newline is not a
+    /// body), a `\r` before the newline is whitespace.
+    #[wasm_bindgen(js_name = batchLines)]
+    pub fn batch_lines(&self, api: u8, text: &str) -> Result<Batch, JsError> {
+        let api = api_at(api)?;
+        let options = self.options.core();
+        let mut batch = Batch::default();
+        for (n, line) in text.split('\n').enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            batch.lines.push(n as u32 + 1);
+            batch.push(&txstate_core::validate(api, line.as_bytes(), &options));
+        }
+        Ok(batch)
     }
 }
 

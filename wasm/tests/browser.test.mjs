@@ -1,68 +1,122 @@
-// The package validates a payload inside headless Chromium (Debian's), loaded as a
-// <script type="module"> with no bundler, from the installed package's files.
+// The package in headless Chromium (Debian's): loaded as a <script type="module"> with no
+// bundler, and built into a page by Vite, webpack and esbuild (the README's recipe) importing it
+// by name, as a partner's app would. Each page shows a verdict with no console error.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { ROOT } from "./helpers.mjs";
+import { pathToFileURL } from "node:url";
+import { ROOT, serveDir, openPage } from "./helpers.mjs";
 
-const { chromium } = createRequire(path.join(ROOT, "package.json"))("playwright-core");
-const PKG = path.resolve("node_modules", "txstate-validator");
-const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html", ".json": "application/json" };
+const CONSUMER = path.resolve(".");
+const tools = createRequire(path.join(ROOT, "package.json"));
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>txstate-validator</title><link rel="icon" href="data:,">
-<script type="module">
-  import init, { validateNotify, validateVoice, codes } from "/pkg/web/txstate_wasm.js";
-  await init();
-  window.results = {
-    notify: validateNotify('{"responseState":"531","refTransId":"R1"}'),
-    voice: validateVoice({ "transaction-id": "VOC_1", "call-starttime": "2014-08-26 08:00:58.211",
-      "call-endtime": "2014-08-26 08:00:59.200", "call-source": "2", "call-state": "5", "drop-code": "2005" }),
-    codes: codes().length,
+// What every page runs: check (fast path), a whole verdict, the batch API and the code table.
+const APP = `
+export function run(api) {
+  const notify = '{"responseState":"531","refTransId":"R1"}';
+  const voice = { "transaction-id": "VOC_1", "call-starttime": "2014-08-26 08:00:58.211",
+    "call-endtime": "2014-08-26 08:00:59.200", "call-source": "2", "call-state": "5", "drop-code": "2005" };
+  const results = {
+    check: api.check("notify", notify),
+    notify: api.validateNotify(notify),
+    voice: api.validateVoice(voice),
+    batch: Array.from(api.validateBatch("notify", notify + "\\n{}\\n").codes),
+    codes: api.codes().length,
   };
-</script>`;
+  document.body.textContent = "verdict: " + results.check;
+  window.results = results;
+}
+export function fail(e) { window.failure = String(e && e.stack || e); }
+`;
 
-function serve() {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, "http://x");
-    if (url.pathname === "/") {
-      res.writeHead(200, { "content-type": "text/html" }).end(PAGE);
-      return;
-    }
-    const file = path.join(PKG, url.pathname.replace(/^\/pkg\//, ""));
-    if (!url.pathname.startsWith("/pkg/") || !file.startsWith(PKG) || !fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[path.extname(file)] ?? "application/octet-stream" });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+function assertPage({ results, text, problems }) {
+  assert.deepEqual(problems, []);
+  assert.equal(text, "verdict: 1101");
+  assert.equal(results.check, 1101);
+  assert.equal(results.notify.code, 1101);
+  assert.equal(results.notify.httpStatus, 500);
+  assert.deepEqual(results.notify.errors.map((e) => e.field), ["deploymentId"]);
+  assert.equal(results.voice.code, null);
+  assert.equal(results.voice.ok, true);
+  assert.deepEqual(results.batch, [1101, 1101]);
+  assert.equal(results.codes, 17);
 }
 
-test("validates in headless Chromium from a module script", async (t) => {
-  const server = await serve();
+/** A fresh app folder under the consumer project (so "txstate-validator" resolves to the tarball). */
+function app(name, main, html) {
+  const dir = path.join(CONSUMER, "apps", name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "app.js"), APP);
+  fs.writeFileSync(path.join(dir, "main.js"), main);
+  fs.writeFileSync(path.join(dir, "index.html"), `<!doctype html><meta charset="utf-8"><title>${name}</title><link rel="icon" href="data:,">${html}`);
+  return dir;
+}
+
+async function served(t, dir) {
+  const server = await serveDir(dir);
   t.after(() => server.close());
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  return `http://127.0.0.1:${server.address().port}/`;
+}
+
+const BY_NAME = `import init, * as api from "txstate-validator";
+import { run, fail } from "./app.js";
+init().then(() => run(api), fail);
+`;
+
+test("a <script type=module> with no bundler, from the installed package's files", async (t) => {
+  const dir = app("plain", "", `<script type="module">
+  import init, * as api from "./node_modules/txstate-validator/web/index.js";
+  import { run, fail } from "./apps/plain/app.js";
+  init().then(() => run(api), fail);
+</script>`);
+  fs.copyFileSync(path.join(dir, "index.html"), path.join(CONSUMER, "plain.html"));
+  assertPage(await openPage(`${await served(t, CONSUMER)}plain.html`));
+});
+
+test("Vite: a production build of a page importing the package by name", async (t) => {
+  const dir = app("vite", BY_NAME, `<script type="module" src="./main.js"></script>`);
+  const { build } = await import(pathToFileURL(tools.resolve("vite")).href);
+  await build({ root: dir, logLevel: "warn", build: { outDir: "dist", emptyOutDir: true } });
+  assertPage(await openPage(await served(t, path.join(dir, "dist"))));
+});
+
+test("webpack 5: a production build of a page importing the package by name", async (t) => {
+  const dir = app("webpack", BY_NAME, `<script src="./main.js"></script>`);
+  const webpack = tools("webpack");
+  const stats = await new Promise((resolve, reject) =>
+    webpack({
+      mode: "production",
+      context: dir,
+      entry: "./main.js",
+      output: { path: path.join(dir, "dist"), filename: "main.js", clean: true },
+      performance: { hints: false },
+    }, (err, s) => (err ? reject(err) : resolve(s))),
+  );
+  assert.ok(!stats.hasErrors() && !stats.hasWarnings(), stats.toString("errors-warnings"));
+  fs.copyFileSync(path.join(dir, "index.html"), path.join(dir, "dist/index.html"));
+  assertPage(await openPage(await served(t, path.join(dir, "dist"))));
+});
+
+test("esbuild: the README's recipe (the module's URL from the file loader)", async (t) => {
+  const dir = app("esbuild", `import init, * as api from "txstate-validator";
+import wasm from "txstate-validator/txstate.wasm";
+import { run, fail } from "./app.js";
+init({ module_or_path: wasm }).then(() => run(api), fail);
+`, `<script type="module" src="./main.js"></script>`);
+  const esbuild = tools("esbuild");
+  const result = await esbuild.build({
+    entryPoints: [path.join(dir, "main.js")],
+    bundle: true,
+    format: "esm",
+    platform: "browser",
+    outdir: path.join(dir, "dist"),
+    loader: { ".wasm": "file" },
+    logLevel: "silent",
   });
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") problems.push(m.text()); });
-  page.on("pageerror", (e) => problems.push(String(e)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => window.results !== undefined, null, { timeout: 15_000 });
-  const r = await page.evaluate(() => window.results);
-  assert.equal(r.notify.code, 1101);
-  assert.equal(r.notify.httpStatus, 500);
-  assert.deepEqual(r.notify.errors.map((e) => e.field), ["deploymentId"]);
-  assert.equal(r.voice.code, null);
-  assert.equal(r.voice.ok, true);
-  assert.equal(r.codes, 17);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(result.warnings, []);
+  fs.copyFileSync(path.join(dir, "index.html"), path.join(dir, "dist/index.html"));
+  assertPage(await openPage(await served(t, path.join(dir, "dist"))));
 });

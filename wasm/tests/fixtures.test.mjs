@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { validate, validateNotify, validateVoice, codes, Validator } from "txstate-validator";
+import { check, validate, validateNotify, validateVoice, validateBatch, codes, Validator } from "txstate-validator";
 import { fixtures, optionsOf, catalogs } from "./helpers.mjs";
 
 const all = fixtures();
@@ -19,6 +19,8 @@ for (const [name, fx] of all) {
     assert.deepEqual(v.warnings.map((w) => w.field).sort(), fx.expect.warnings);
     assert.equal(v.ok, v.errors.length === 0);
     assert.equal(v.normalized !== null, v.ok);
+    // The fast path answers the same code without building the verdict.
+    assert.equal(check(fx.api, fx.body, optionsOf(fx)), fx.expect.code);
   });
 }
 
@@ -51,10 +53,17 @@ test("misuse throws an Error that says what is wrong", () => {
   assert.throws(() => validate("sms", "{}"), { name: "Error", message: /unknown api "sms": expected "notify" or "voice"/ });
   assert.throws(() => validateNotify(42), { message: /input must be/ });
   assert.throws(() => validateNotify(undefined), { message: /input must be/ });
-  assert.throws(() => validateNotify("{}", { catalogue: {} }), { message: /options: unknown field `catalogue`/ });
-  assert.throws(() => validateNotify("{}", { profile: "strict" }), { message: /options: unknown variant `strict`/ });
+  assert.throws(() => validateNotify("{}", { catalogue: {} }), { message: 'options: unknown key "catalogue", expected one of "catalog", "now", "profile"' });
+  assert.throws(() => validateNotify("{}", { profile: "strict" }), { message: 'options.profile: unknown value "strict", expected "webex" or "http"' });
   assert.throws(() => validateNotify("{}", "webex"), { message: /options must be an object/ });
-  assert.throws(() => new Validator({ catalog: { deployments: [{ id: "x" }] } }), { message: /options: missing field `channel`/ });
+  assert.throws(() => new Validator({ catalog: { deployments: [{ id: "x" }] } }), { message: 'options.catalog.deployments[0]: "channel" is required' });
+  assert.throws(() => new Validator({ catalog: { deployments: [{ id: "x", channel: "fax", type: "onetime" }] } }), {
+    message: /^options\.catalog\.deployments\[0\]\.channel: unknown value "fax", expected one of "external-action", /,
+  });
+  assert.throws(() => new Validator({ catalog: { actions: [{ id: "a", maxTps: "5" }] } }), { message: /^options\.catalog\.actions\[0\]\.maxTps: expected / });
+  assert.throws(() => new Validator({ now: "today" }), { message: /^options\.now: expected a number/ });
+  assert.throws(() => check("notify", 42), { message: /input must be/ });
+  assert.throws(() => validateBatch("notify", 42), { message: /inputs must be an array of bodies or NDJSON text/ });
   const cyclic = {};
   cyclic.self = cyclic;
   assert.throws(() => validateNotify(cyclic), { message: /input cannot be turned into JSON/ });
@@ -76,4 +85,48 @@ test("the verdict's shape is exactly the documented one", () => {
   const v = validateNotify('{"responseState":"531","refTransId":"R","deploymentId":"D"}');
   assert.deepEqual(Object.keys(v), ["api", "ok", "code", "httpStatus", "description", "errors", "warnings", "normalized"]);
   assert.deepEqual(Object.keys(v.normalized), ["responseState", "refTransId", "deploymentId", "responseTime", "responseCode", "responseDesc", "additionalInfo"]);
+});
+
+test("check() and the batch API give the verdicts' codes", () => {
+  const options = { catalog: catalogs.demo };
+  const bodies = all.filter(([, fx]) => fx.api === "notify" && !fx.profile && fx.now == null).map(([, fx]) => fx.body);
+  const verdicts = bodies.map((b) => validate("notify", b, options));
+  const batch = validateBatch("notify", bodies, options);
+  assert.deepEqual([...batch.codes], verdicts.map((v) => v.code));
+  assert.deepEqual(batch.refused.map((r) => r.index), verdicts.flatMap((v, i) => (v.ok ? [] : [i])));
+  assert.deepEqual(batch.refused.map((r) => r.verdict), verdicts.filter((v) => !v.ok));
+  assert.equal(batch.lines, undefined);
+  // NDJSON: one body per line, blank lines skipped, a CRLF's \r is whitespace.
+  // (A blank body is no line of NDJSON.)
+  const oneLine = bodies.filter((b) => !b.includes("\n") && b.trim() !== "");
+  const ndjson = `\n${oneLine.join("\r\n\n")}\n`;
+  const lines = validateBatch("notify", ndjson, options);
+  assert.deepEqual([...lines.lines], oneLine.map((_, i) => 2 + 2 * i));
+  const fileLines = ndjson.split("\n");
+  assert.deepEqual([...lines.codes], [...lines.lines].map((l) => validate("notify", fileLines[l - 1], options).code));
+  for (const r of lines.refused) {
+    assert.equal(r.line, lines.lines[r.index]);
+    assert.deepEqual(r.verdict, validate("notify", fileLines[r.line - 1], options));
+  }
+  // A processed voice update has no code: 0 in the typed array, null from check().
+  const voice = '{"transaction-id":"VOC_1","call-starttime":"2014-08-26 08:00:58.211","call-endtime":"2014-08-26 08:00:59.200","call-source":"2","call-state":"5","drop-code":"2005"}';
+  assert.equal(check("voice", voice), null);
+  assert.deepEqual([...validateBatch("voice", [voice, "{}"]).codes], [0, 1002]);
+});
+
+test("Standard Schema v1: valid bodies pass through, refused ones carry issues with paths", () => {
+  const { notifySchema, voiceSchema } = createRequire(import.meta.url)("txstate-validator");
+  const std = notifySchema["~standard"];
+  assert.equal(std.version, 1);
+  assert.equal(std.vendor, "txstate-validator");
+  const body = { responseState: "531", refTransId: "R1", deploymentId: "API_1605176965390000881" };
+  assert.deepEqual(std.validate(body), { value: body });
+  assert.deepEqual(std.validate(JSON.stringify(body)), { value: body });
+  const refused = std.validate({ responseState: "533", refTransId: "R1" });
+  assert.deepEqual(refused.issues.map((i) => i.path.join(".")).sort(), ["deploymentId", "responseState"]);
+  assert.ok(refused.issues.every((i) => typeof i.message === "string" && i.message.length > 0));
+  assert.deepEqual(voiceSchema["~standard"].validate("nope").issues.map((i) => i.path), [undefined]);
+  // A validator's schema applies its catalog (1102: no such deployment).
+  const withCatalog = new Validator({ catalog: catalogs.demo }).schema("notify")["~standard"];
+  assert.equal(withCatalog.validate({ ...body, deploymentId: "API_0000000000000000000" }).issues[0].code, 1102);
 });

@@ -1,5 +1,6 @@
 // 10,000 seeded generated payloads (valid, near-valid, garbage) get byte-identical verdict
-// JSON from the package and from native core (`cargo xtask verdicts`).
+// JSON from the package and from native core (`cargo xtask verdicts`); `check` and the batch API
+// give the same codes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -125,7 +126,7 @@ function cases() {
   return out;
 }
 
-test(`${COUNT} generated payloads: wasm verdict JSON is byte-identical to native core's`, () => {
+test(`${COUNT} generated payloads: wasm verdict JSON is byte-identical to native core's, check and batch agree`, () => {
   const all = cases();
   const input = all.map((c) => JSON.stringify(c)).join("\n") + "\n";
   const native = spawnSync(process.env.TXSTATE_XTASK, ["verdicts"], { input, maxBuffer: 1 << 30, encoding: "utf8" });
@@ -146,14 +147,37 @@ test(`${COUNT} generated payloads: wasm verdict JSON is byte-identical to native
   };
   let mismatches = 0;
   const kinds = { ok: 0, failed: 0 };
+  // The same cases grouped by validator and API, for the batch API.
+  const groups = new Map();
   all.forEach((c, i) => {
-    const verdict = validatorFor(c).validate(c.api, c.body);
+    const v = validatorFor(c);
+    const key = `${c.catalog}|${c.now}|${c.profile}|${c.api}`;
+    if (!groups.has(key)) groups.set(key, { v, api: c.api, at: [] });
+    groups.get(key).at.push(i);
+    // The fast path: the code of native core's verdict, nothing else.
+    const code = v.check(c.api, c.body);
+    const expected = JSON.parse(lines[i]).code;
+    if (code !== expected && mismatches++ < 5) assert.equal(code, expected, `check, case ${i}: ${JSON.stringify(c)}`);
+    const verdict = v.validate(c.api, c.body);
     kinds[verdict.ok ? "ok" : "failed"]++;
     const ours = JSON.stringify(verdict);
     if (ours !== lines[i] && mismatches++ < 5) {
       assert.equal(ours, lines[i], `case ${i}: ${JSON.stringify(c)}`);
     }
   });
+  for (const { v, api, at } of groups.values()) {
+    const batch = v.validateBatch(api, at.map((i) => all[i].body));
+    const native = at.map((i) => JSON.parse(lines[i]));
+    const codes = [...batch.codes].map((c) => (c === 0 ? null : c));
+    if (JSON.stringify(codes) !== JSON.stringify(native.map((n) => n.code)) && mismatches++ < 5) {
+      assert.deepEqual(codes, native.map((n) => n.code), `batch codes of ${api}`);
+    }
+    const refused = batch.refused.map((r) => JSON.stringify(r.verdict));
+    const nativeRefused = at.flatMap((i, k) => (native[k].ok ? [] : [lines[i]]));
+    if (JSON.stringify(refused) !== JSON.stringify(nativeRefused) && mismatches++ < 5) {
+      assert.deepEqual(refused, nativeRefused, `batch verdicts of ${api}`);
+    }
+  }
   assert.equal(mismatches, 0);
   // The generator must exercise both outcomes, or the comparison proves little.
   assert.ok(kinds.ok > 1000 && kinds.failed > 1000, JSON.stringify(kinds));

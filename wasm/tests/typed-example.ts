@@ -1,7 +1,7 @@
 // A partner's typed use of the package: `tsc --noEmit` must accept it, and must reject the
 // lines marked @ts-expect-error (which proves the declarations are precise, not `any`).
-import { validate, validateNotify, codes, Validator } from "txstate-validator";
-import type { Catalog, Code, NotifyCode, NotifyPayload, Verdict, VoiceVerdict } from "txstate-validator";
+import init, { check, validate, validateNotify, validateBatch, codes, notifySchema, Validator } from "txstate-validator";
+import type { BatchResult, Catalog, Code, NotifyBody, NotifyCode, NotifyPayload, NotifyVerdict, StandardSchemaV1, Verdict, VoiceVerdict } from "txstate-validator";
 
 const catalog: Catalog = {
   actions: [{ id: "a", responseType: "async", successResponses: [{ code: "200", description: "ok" }] }],
@@ -25,6 +25,18 @@ if (any.api === "voice") {
 const table: Code[] = codes().map((c) => c.code);
 const validator = new Validator({ catalog });
 const again = validator.validateNotify("{}");
+const fast: NotifyCode = validator.check("notify", "{}");
+const voiceFast: 1001 | 1002 | null = check("voice", new Uint8Array());
+const batch: BatchResult<NotifyVerdict> = validateBatch("notify", ["{}", { responseState: "531" }]);
+const firstRefused: NotifyCode | undefined = batch.refused[0]?.verdict.code;
+const codesOfBatch: Uint16Array = batch.codes;
+const schema: StandardSchemaV1<unknown, NotifyBody> = validator.schema("notify");
+const result = notifySchema["~standard"].validate({});
+if (!(result instanceof Promise) && result.issues) {
+  const where: ReadonlyArray<PropertyKey> | undefined = result.issues[0]?.path;
+  void where;
+}
+const loaded: Promise<void> = init();
 validator.free();
 
 // @ts-expect-error: only "notify" and "voice" exist
@@ -36,4 +48,7 @@ const badCatalog: Catalog = { deployments: [{ id: "x", channel: "fax", type: "on
 // @ts-expect-error: profile is "webex" or "http"
 validateNotify("{}", { profile: "strict" });
 
-export { code, state, voiceCode, table, again, wrong, badCatalog };
+// @ts-expect-error: check answers a number, not a verdict
+const notVerdict: NotifyVerdict = check("notify", "{}");
+
+export { code, state, voiceCode, table, again, wrong, badCatalog, fast, voiceFast, firstRefused, codesOfBatch, schema, loaded, notVerdict };

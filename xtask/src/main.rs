@@ -25,7 +25,8 @@ cargo xtask <task>
   test           every check CI runs: fmt, clippy, tests, wasm32 build, docs, the npm package,
                  the UI end to end in headless Chromium, newman and schemathesis on a live server
   ui             build the web UI into dist/ (trunk; the server embeds it when built next)
-  wasm           build the npm package into wasm/pkg/ and pack it into target/npm/
+  wasm [test]    build the npm package into wasm/pkg/ and pack it into target/npm/; with
+                 `test`, also install the tarball into a fresh project and run its tests
   bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load,
                  scale-out (SQLite vs PostgreSQL with one and two server processes)
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
@@ -43,7 +44,15 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("bench") => bench(),
         Some("ui") => ui::build(),
-        Some("wasm") => wasm::package().map(|t| eprintln!("\npacked {}", t.display())),
+        Some("wasm") => wasm::package().and_then(|t| {
+            eprintln!("\npacked {}", t.display());
+            if args.get(1).map(String::as_str) != Some("test") {
+                return Ok(());
+            }
+            let totals = wasm::test_package(&t)?;
+            println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+            Ok(())
+        }),
         Some("verdicts") => verdicts::run(),
         Some("soak") => soak(
             args.get(1).map(String::as_str),

@@ -57,13 +57,34 @@ pub fn package() -> Result<PathBuf> {
         step(&format!("wasm-opt the {target} module"), c)?;
     }
     let js = root.join("wasm/js");
+    let api = read(&js.join("api.js"))?;
+    // One copy of the wrapper (api.js) spliced into each entry where its marker stands.
+    for (entry, to) in [("node.js", "node/index.js"), ("web.js", "web/index.js")] {
+        let shell = read(&js.join("entries").join(entry))?;
+        if !shell.contains(API_MARKER) {
+            return Err(format!("wasm/js/entries/{entry} has no {API_MARKER} line"));
+        }
+        write(&pkg.join(to), &shell.replace(API_MARKER, api.trim_end()))?;
+    }
+    copy(&js.join("entries/index.mjs"), &pkg.join("index.mjs"))?;
+    // The web build is an ES module: its folder says so to Node and TypeScript.
+    copy(
+        &js.join("entries/web-package.json"),
+        &pkg.join("web/package.json"),
+    )?;
     copy(&js.join("package.json"), &pkg.join("package.json"))?;
     copy(&js.join("README.md"), &pkg.join("README.md"))?;
-    copy(&js.join("txstate.d.ts"), &pkg.join("txstate.d.ts"))?;
-    copy(&js.join("index.mjs"), &pkg.join("index.mjs"))?;
-    copy(&js.join("web.d.ts"), &pkg.join("web/txstate_wasm.d.ts"))?;
-    // The web build is an ES module: its folder says so to Node and TypeScript.
-    copy(&js.join("web-package.json"), &pkg.join("web/package.json"))?;
+    copy(&root.join("LICENSE"), &pkg.join("LICENSE"))?;
+    copy(
+        &js.join("bin/txstate-validate.mjs"),
+        &pkg.join("bin/txstate-validate.mjs"),
+    )?;
+    // One declaration file, under the name each resolution mode reads: `.d.ts` beside the
+    // CommonJS entries, `.d.mts` for `import`, `web/index.d.ts` for TypeScript's old `node10`
+    // resolution of `txstate-validator/web` (through `typesVersions`).
+    for to in ["txstate.d.ts", "txstate.d.mts", "web/index.d.ts"] {
+        copy(&js.join("txstate.d.ts"), &pkg.join(to))?;
+    }
     for schema in ["notify.schema.json", "voice.schema.json"] {
         copy(
             &root.join("schemas").join(schema),
@@ -81,6 +102,20 @@ pub fn package() -> Result<PathBuf> {
     let tarball = dest.join(format!("txstate-validator-{version}.tgz"));
     report_sizes(&pkg);
     Ok(tarball)
+}
+
+/// The line of an entry that the wrapper replaces.
+const API_MARKER: &str = "/* @txstate-api */";
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn copy(from: &Path, to: &Path) -> Result {
@@ -159,6 +194,7 @@ pub fn test_package(tarball: &Path) -> Result<Totals> {
         .args(&files)
         .current_dir(&project)
         .env("TXSTATE_ROOT", root())
+        .env("TXSTATE_TARBALL", tarball)
         .env(
             "TXSTATE_XTASK",
             std::env::current_exe().map_err(|e| e.to_string())?,
