@@ -312,8 +312,11 @@ impl<'a> Scanner<'a> {
             Some(_) => return Err("control character in a string"),
             None => return Err("unterminated string"),
         }
-        // Escapes: build the decoded text.
-        let mut out = String::from(&self.text[start..self.pos]);
+        // Escapes: build the decoded text, which is never longer than the rest of the body
+        // (sized once: growing it byte by byte cost more than decoding; capped at additionalInfo's
+        // 4 KiB, the longest string the contract allows).
+        let mut out = String::with_capacity((self.b.len() - start).min(4096));
+        out.push_str(&self.text[start..self.pos]);
         loop {
             let run = self.pos;
             self.skip_plain();
