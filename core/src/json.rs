@@ -350,19 +350,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// Moves past string bytes that need no attention (anything but `"`, `\\` and control
-    /// characters), eight at a time where it can.
+    /// characters), eight at a time where it can; a special byte inside a word of eight is
+    /// found from the word's bit mask, not by rescanning.
     fn skip_plain(&mut self) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        // Whether any byte of `w` is zero (exact as to "any").
-        let zero_byte = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
         while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            let special = zero_byte(w ^ (ONES * u64::from(b'"')))
-                | zero_byte(w ^ (ONES * u64::from(b'\\')))
-                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
+            let special =
+                swar::bytes_eq(w, b'"') | swar::bytes_eq(w, b'\\') | swar::bytes_below(w, 0x20);
             if special != 0 {
-                break;
+                self.pos += swar::first(special);
+                return;
             }
             self.pos += 8;
         }
@@ -490,6 +487,29 @@ pub fn clip(s: &str) -> Cow<'_, str> {
     match s.char_indices().nth(MAX) {
         None => Cow::Borrowed(s),
         Some((i, _)) => Cow::Owned(format!("{}…", &s[..i])),
+    }
+}
+
+/// Eight bytes at a time in a `u64` (little-endian). Each test flags bytes in their high bit;
+/// the lowest flagged byte is exact (the borrows only run upwards), so [`swar::first`] is the
+/// first byte that matched.
+pub(crate) mod swar {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// Flags the bytes of `w` below `n` (`n` at most 0x80).
+    pub fn bytes_below(w: u64, n: u8) -> u64 {
+        w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
+    }
+
+    /// Flags the bytes of `w` equal to `b`.
+    pub fn bytes_eq(w: u64, b: u8) -> u64 {
+        bytes_below(w ^ (ONES * u64::from(b)), 1)
+    }
+
+    /// The index of the first flagged byte of a non-zero mask.
+    pub fn first(mask: u64) -> usize {
+        (mask.trailing_zeros() / 8) as usize
     }
 }
 

@@ -8,6 +8,18 @@ const MAX: usize = 64;
 /// Folds a name for comparison into `buf`: lowercase, separators dropped. `None` if too long.
 fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
     let mut n = 0;
+    // Every known name and almost every sent one is ASCII: byte by byte, the same result
+    // without Unicode's lowercase tables (callgrind: a third of near_miss's cost).
+    if s.is_ascii() {
+        for b in s
+            .bytes()
+            .filter(|b| !matches!(b, b'-' | b'_' | b' ' | b'.'))
+        {
+            *buf.get_mut(n)? = char::from(b.to_ascii_lowercase());
+            n += 1;
+        }
+        return Some(&buf[..n]);
+    }
     for c in s
         .chars()
         .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))

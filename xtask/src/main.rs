@@ -30,7 +30,8 @@ cargo xtask <task>
   bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load,
                  scale-out (SQLite vs PostgreSQL with one and two server processes)
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
-  fuzz <target>  cargo fuzz on a validator for a while: notify | voice [seconds, default 600]
+  fuzz <target>  cargo fuzz for a while [seconds, default 600]: notify | voice (a validator
+                 never fails), json (the body reader against serde_json)
   soak [s] [rps]  the release server fed notifications at a fixed rate for a long time
                  (default 600 s at 8,500/s): errors, latency, memory at start and end
 ";
@@ -331,8 +332,12 @@ fn server_bench(name: &str) -> Command {
 
 fn fuzz(target: Option<&str>, seconds: Option<&str>) -> Result {
     let target = match target {
-        Some(t @ ("notify" | "voice")) => t,
-        _ => return Err(format!("fuzz needs a target: notify | voice\n\n{HELP}")),
+        Some(t @ ("notify" | "voice" | "json")) => t,
+        _ => {
+            return Err(format!(
+                "fuzz needs a target: notify | voice | json\n\n{HELP}"
+            ))
+        }
     };
     let seconds = seconds.unwrap_or("600");
     if output("cargo", &["fuzz", "--version"]).is_none() {
