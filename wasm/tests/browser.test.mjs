@@ -1,5 +1,5 @@
 // The package in headless Chromium (Debian's): loaded as a <script type="module"> with no
-// bundler, and built into a page by Vite, webpack and esbuild (the README's recipe) importing it
+// bundler, served by Vite's dev server, and built into a page by Vite, webpack and esbuild (the README's recipe) importing it
 // by name, as a partner's app would. Each page shows a verdict with no console error.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -81,6 +81,15 @@ test("Vite: a production build of a page importing the package by name", async (
   const { build } = await import(pathToFileURL(tools.resolve("vite")).href);
   await build({ root: dir, logLevel: "warn", build: { outDir: "dist", emptyOutDir: true } });
   assertPage(await openPage(await served(t, path.join(dir, "dist"))));
+});
+
+test("Vite: the dev server, with no configuration", async (t) => {
+  const dir = app("vite-dev", BY_NAME, `<script type="module" src="./main.js"></script>`);
+  const { createServer } = await import(pathToFileURL(tools.resolve("vite")).href);
+  const server = await createServer({ root: dir, logLevel: "warn", server: { port: 0, host: "127.0.0.1" } });
+  await server.listen();
+  t.after(() => server.close());
+  assertPage(await openPage(server.resolvedUrls.local[0]));
 });
 
 test("webpack 5: a production build of a page importing the package by name", async (t) => {
