@@ -103,7 +103,19 @@ async fn connection(
             req.extensions_mut().insert(ConnectInfo(peer));
             req.extensions_mut().insert(linger.clone());
             let mut app = app.clone();
-            Box::pin(async move { app.call(req).await })
+            let linger = linger.clone();
+            Box::pin(async move {
+                let mut res = app.call(req).await?;
+                if linger.requested() {
+                    // Said to the client too: a client that pooled this connection would send
+                    // its next request into the lingering close and lose it.
+                    res.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                }
+                Ok(res)
+            })
                 as Pin<Box<dyn std::future::Future<Output = Result<_, Infallible>> + Send>>
         })
     };
@@ -126,7 +138,9 @@ async fn connection(
         tracing::debug!(error = %e, client = %peer, "connection ended");
     }
     let mut io = conn.into_parts().io.into_inner();
-    if served.is_ok() && linger.requested() {
+    // The answer was sent whatever hyper then made of the unread body: closing now, with the
+    // client's bytes unread, would reset the connection and could destroy the answer.
+    if linger.requested() {
         lingering_close(&mut io).await;
     } else {
         let _ = io.shutdown().await;
