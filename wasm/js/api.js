@@ -52,7 +52,15 @@ function txstateApi(glue, isReady) {
         version: 1,
         vendor: "txstate-validator",
         validate(value) {
-          const verdict = validatorOf().validate(api, value);
+          const validator = validatorOf(); // throws "call init() first": a programming error
+          let verdict;
+          try {
+            verdict = validator.validate(api, value);
+          } catch (e) {
+            // A value that is no body at all (undefined, a number): an issue, not an exception,
+            // as form libraries expect of a schema.
+            return { issues: [{ message: e.message }] };
+          }
           if (verdict.ok) return { value: typeof value === "string" ? JSON.parse(value) : value };
           return {
             issues: verdict.errors.map((e) => ({

@@ -193,8 +193,8 @@ export interface StandardIssue {
   readonly message: string;
   /** The field (`["deploymentId"]`, `["additionalInfo", "responseCode"]`); absent for the body as a whole. */
   readonly path?: ReadonlyArray<PropertyKey>;
-  /** The contract's code for this problem. */
-  readonly code: Code;
+  /** The contract's code for this problem (absent when the value is no body at all: `undefined`, a number). */
+  readonly code?: Code;
 }
 
 /** Many bodies checked in one call. */

@@ -126,6 +126,10 @@ test("Standard Schema v1: valid bodies pass through, refused ones carry issues w
   assert.deepEqual(refused.issues.map((i) => i.path.join(".")).sort(), ["deploymentId", "responseState"]);
   assert.ok(refused.issues.every((i) => typeof i.message === "string" && i.message.length > 0));
   assert.deepEqual(voiceSchema["~standard"].validate("nope").issues.map((i) => i.path), [undefined]);
+  // No body at all: an issue saying so, not an exception.
+  const none = notifySchema["~standard"].validate(undefined);
+  assert.equal(none.issues.length, 1);
+  assert.match(none.issues[0].message, /input must be the request body/);
   // A validator's schema applies its catalog (1102: no such deployment).
   const withCatalog = new Validator({ catalog: catalogs.demo }).schema("notify")["~standard"];
   assert.equal(withCatalog.validate({ ...body, deploymentId: "API_0000000000000000000" }).issues[0].code, 1102);
