@@ -76,15 +76,15 @@ pub(crate) fn integer_text(n: &str) -> Option<&str> {
 /// Whether text has control characters (NUL included), which no id or code may hold.
 pub(crate) fn has_control(s: &str) -> bool {
     // C0 and DEL are single bytes; C1 controls (U+0080-U+009F) all start with 0xC2. Eight
-    // bytes at a time: ids are read on every request.
-    let suspect = |b: u8| b < 0x20 || b == 0x7f || b == 0xc2;
-    let mut words = s.as_bytes().chunks_exact(8);
-    let mut maybe = words.any(|c| {
-        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+    // bytes at a time (the last word padded with spaces, which are none of those): ids are
+    // read on every request.
+    let suspect = |chunk: &[u8]| {
+        let mut word = [b' '; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
         swar::bytes_below(w, 0x20) | swar::bytes_eq(w, 0x7f) | swar::bytes_eq(w, 0xc2) != 0
-    });
-    maybe = maybe || words.remainder().iter().any(|b| suspect(*b));
-    maybe && s.chars().any(char::is_control)
+    };
+    s.as_bytes().chunks(8).any(suspect) && s.chars().any(char::is_control)
 }
 
 /// Checks the text of an id that is present as a string: length, control characters, and a

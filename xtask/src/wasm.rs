@@ -111,17 +111,21 @@ fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn write(path: &Path, text: &str) -> Result {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// Creates the folder `path` goes in.
+fn make_parent(path: &Path) -> Result {
+    match path.parent() {
+        Some(dir) => std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display())),
+        None => Ok(()),
     }
+}
+
+fn write(path: &Path, text: &str) -> Result {
+    make_parent(path)?;
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 fn copy(from: &Path, to: &Path) -> Result {
-    if let Some(dir) = to.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
+    make_parent(to)?;
     std::fs::copy(from, to)
         .map(|_| ())
         .map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))
