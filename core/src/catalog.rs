@@ -135,6 +135,15 @@ pub enum DeploymentType {
 }
 
 impl DeploymentType {
+    /// Every type, in the order forms offer them.
+    pub const ALL: [DeploymentType; 5] = [
+        DeploymentType::Onetime,
+        DeploymentType::Recurring,
+        DeploymentType::Instant,
+        DeploymentType::Event,
+        DeploymentType::Api,
+    ];
+
     /// Whether notifications are allowed for it (1105 otherwise).
     pub fn takes_notifications(self) -> bool {
         matches!(self, DeploymentType::Onetime | DeploymentType::Recurring)
@@ -170,6 +179,30 @@ pub enum DeploymentStatus {
     Stopped,
     /// Completed.
     Completed,
+}
+
+impl DeploymentStatus {
+    /// Every status, in a deployment's life order.
+    pub const ALL: [DeploymentStatus; 6] = [
+        DeploymentStatus::Draft,
+        DeploymentStatus::Pending,
+        DeploymentStatus::Running,
+        DeploymentStatus::Paused,
+        DeploymentStatus::Stopped,
+        DeploymentStatus::Completed,
+    ];
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeploymentStatus::Draft => "draft",
+            DeploymentStatus::Pending => "pending",
+            DeploymentStatus::Running => "running",
+            DeploymentStatus::Paused => "paused",
+            DeploymentStatus::Stopped => "stopped",
+            DeploymentStatus::Completed => "completed",
+        }
+    }
 }
 
 /// A deployment.
@@ -226,5 +259,25 @@ impl Catalog {
             .action_id
             .as_deref()
             .and_then(|id| self.action(id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names forms show are the names serde writes, for every value of each list.
+    #[test]
+    fn names_are_the_wire_names() {
+        let wire = |v: serde_json::Value| v.as_str().map(str::to_owned);
+        for c in Channel::ALL {
+            assert_eq!(wire(serde_json::json!(c)).as_deref(), Some(c.name()));
+        }
+        for t in DeploymentType::ALL {
+            assert_eq!(wire(serde_json::json!(t)).as_deref(), Some(t.name()));
+        }
+        for s in DeploymentStatus::ALL {
+            assert_eq!(wire(serde_json::json!(s)).as_deref(), Some(s.name()));
+        }
     }
 }

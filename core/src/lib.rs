@@ -21,6 +21,7 @@ pub mod admin;
 pub mod catalog;
 mod check;
 pub mod codes;
+pub mod csv;
 pub mod fixture;
 pub mod ids;
 pub mod json;

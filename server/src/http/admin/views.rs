@@ -13,6 +13,7 @@ use futures_util::stream::Stream;
 use futures_util::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 use txstate_core::admin::{RequestPage, ServerInfo, VoiceDashboardView, VoiceDeploymentFigures};
+use txstate_core::csv::cell;
 use txstate_core::report::{response_summary, SummaryRow};
 use txstate_core::voice_stats::VoiceStats;
 use txstate_core::Catalog;
@@ -83,16 +84,6 @@ pub async fn report_csv(
     AdminPath(id): AdminPath<String>,
 ) -> Result<Response, ApiError> {
     Ok(csv(&id, &summary(&s, &id).await?))
-}
-
-/// A CSV cell: quoted, and defused when a spreadsheet would read it as a formula.
-fn cell(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    format!("\"{}\"", v.replace('"', "\"\""))
 }
 
 fn csv(id: &str, rows: &[SummaryRow]) -> Response {
@@ -199,19 +190,4 @@ pub async fn events(
         })
         .take_until(stopping);
     Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cell;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(cell("403"), "\"403\"");
-        assert_eq!(cell("a \"b\""), "\"a \"\"b\"\"\"");
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        for lead in ["+1", "-1", "@SUM(A1)"] {
-            assert!(cell(lead).starts_with("\"'"), "{lead}");
-        }
-    }
 }
