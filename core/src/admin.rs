@@ -37,6 +37,9 @@ pub struct LogEntry {
     /// The `x-request-id` the server answered with (the caller's, or one it made).
     #[serde(default)]
     pub request_id: Option<String>,
+    /// The request this one replays, when staff replayed a logged request.
+    #[serde(default)]
+    pub replay_of: Option<String>,
 }
 
 /// A page of the request log.
@@ -60,6 +63,13 @@ pub struct LogQuery {
     pub q: Option<String>,
     /// The `x-request-id` the server answered with, exactly.
     pub request_id: Option<String>,
+    /// Only refused requests (`true`: HTTP status 400 or more) or only answered ones (`false`).
+    pub refused: Option<bool>,
+    /// Only requests still to fix: refused, not themselves a replay, and with no replay that
+    /// passed (what a bulk replay takes).
+    pub unresolved: Option<bool>,
+    /// The replays of this request.
+    pub replay_of: Option<String>,
     /// Page size (default 50, at most 500).
     pub limit: Option<u32>,
     /// Rows to skip.
@@ -176,6 +186,36 @@ pub struct NewSecretKey {
     /// The key, when it took slot 2.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_key2: Option<String>,
+}
+
+/// What a bulk replay did (`POST /admin/api/requests/replay`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ReplaySummary {
+    /// Requests replayed.
+    pub replayed: u64,
+    /// Replays the server now accepted (HTTP status below 400).
+    pub passed: u64,
+    /// Replays refused again.
+    pub refused: u64,
+    /// Matching requests that could not be replayed (no API user, a body kept only in part);
+    /// they stay unresolved.
+    pub skipped: u64,
+    /// Matching requests left for another call (one call replays at most 1,000).
+    pub remaining: u64,
+    /// The replays' answers by in-body code (`null`: a processed voice update), most first.
+    pub by_code: Vec<CodeCount>,
+}
+
+/// How many answers had one code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct CodeCount {
+    /// The in-body code (`null`: none, a processed voice update).
+    pub code: Option<u16>,
+    /// How many.
+    pub count: u64,
 }
 
 /// What registering transaction ids did (`POST .../deployments/{id}/transactions`).

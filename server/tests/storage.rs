@@ -346,6 +346,7 @@ fn line(
         headers: json!({"authorization": "Bearer [redacted]"}),
         response: json!({"code": code}),
         request_id: Some(format!("req-{id}")),
+        replay_of: None,
     }
 }
 
@@ -454,6 +455,41 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
         .await
         .expect("page");
     assert_eq!(total, 0, "exact, not a prefix");
+    // Refused, and still to fix: a replay that passed resolves its original; a refused replay
+    // neither resolves it nor counts as a request to fix.
+    let total_of = |f: fn(&mut LogQuery)| {
+        let query = q(f);
+        async move { s.requests(query).await.expect("page").1 }
+    };
+    let refused = total_of(|q| q.refused = Some(true)).await;
+    let answered = total_of(|q| q.refused = Some(false)).await;
+    assert!(refused >= 10, "{refused}");
+    assert_eq!(refused + answered, total_of(|_| {}).await);
+    assert_eq!(total_of(|q| q.unresolved = Some(true)).await, refused);
+    let (refused_rows, _) = s
+        .requests(q(|q| q.refused = Some(true)))
+        .await
+        .expect("page");
+    let original = refused_rows[0].transaction_id.clone();
+    let mut failed_again = line("NTS_r1", NOW, "notify", 500, Some(1102), "{}");
+    failed_again.replay_of = Some(original.clone());
+    let mut passed = line("NTS_r2", NOW, "notify", 200, Some(1100), "{}");
+    passed.replay_of = Some(original.clone());
+    s.log_request(failed_again).await.expect("log");
+    s.flush().await.expect("flush");
+    assert_eq!(total_of(|q| q.unresolved = Some(true)).await, refused);
+    s.log_request(passed).await.expect("log");
+    s.flush().await.expect("flush");
+    assert_eq!(total_of(|q| q.unresolved = Some(true)).await, refused - 1);
+    let (replays, n) = s
+        .requests(LogQuery {
+            replay_of: Some(original.clone()),
+            ..LogQuery::default()
+        })
+        .await
+        .expect("page");
+    assert_eq!(n, 2);
+    assert!(replays.iter().all(|r| r.replay_of.is_some()));
     // PostgreSQL text cannot hold U+0000: the log's copy shows U+FFFD there.
     let nul = s
         .request("NTS_nul".into())
@@ -469,7 +505,11 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
     assert!(s.request("nope".into()).await.expect("one").is_none());
 
     assert_eq!(s.purge_requests(NOW).await.expect("purge"), 1);
-    assert_eq!(s.requests(LogQuery::default()).await.expect("page").1, 30);
+    assert_eq!(
+        s.requests(LogQuery::default()).await.expect("page").1,
+        32,
+        "30 lines and 2 replays"
+    );
 }
 
 async fn throttle_admits_a_burst_then_the_rate(b: &Backend) {

@@ -85,28 +85,8 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
         ..LogEntry::default()
     };
     let result = process(&s, api, &transaction_id, at_ms, req, &mut log).await;
-    let mut response = match result {
-        Ok((status, body)) => {
-            log.response = body.clone();
-            (status, Json(body)).into_response()
-        }
-        Err(e) => {
-            log.code = e.code().map(Code::number);
-            // The error's body is in memory: read it for the log, keep its headers.
-            let (parts, body) = e.into_response().into_parts();
-            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            log.response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Response::from_parts(parts, Body::from(bytes))
-        }
-    };
+    let mut response = answer(result, &mut log).await;
     let latency = started.elapsed();
-    log.status = response.status().as_u16();
-    log.code = log.code.or_else(|| {
-        log.response
-            .get("code")
-            .and_then(Value::as_u64)
-            .map(|c| c as u16)
-    });
     log.latency_us = latency.as_micros() as u64;
     if let Some(code) = log.code {
         response.extensions_mut().insert(InBodyCode(code));
@@ -123,6 +103,45 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
     response
 }
 
+/// The pipeline's result as the HTTP answer, its status, body and in-body code written into
+/// the log entry.
+pub(crate) async fn answer(
+    result: Result<(StatusCode, Value), ApiError>,
+    log: &mut LogEntry,
+) -> Response {
+    let response = match result {
+        Ok((status, body)) => {
+            log.response = body.clone();
+            (status, Json(body)).into_response()
+        }
+        Err(e) => {
+            log.code = e.code().map(Code::number);
+            // The error's body is in memory: read it for the log, keep its headers.
+            let (parts, body) = e.into_response().into_parts();
+            let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
+            log.response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+    };
+    log.status = response.status().as_u16();
+    log.code = log.code.or_else(|| {
+        log.response
+            .get("code")
+            .and_then(Value::as_u64)
+            .map(|c| c as u16)
+    });
+    response
+}
+
+/// The method `api` takes, or the 405 every other method gets.
+pub(crate) fn check_method(api: Api, method: &Method) -> Result<(), ApiError> {
+    if *method == api.method() {
+        Ok(())
+    } else {
+        Err(ApiError::MethodNotAllowed(api.method()))
+    }
+}
+
 /// The pipeline. Fills the log's user and body as it learns them.
 async fn process(
     s: &AppState,
@@ -132,18 +151,7 @@ async fn process(
     req: Request,
     log: &mut LogEntry,
 ) -> Result<(StatusCode, Value), ApiError> {
-    let allowed = if api == Api::Notify {
-        Method::POST
-    } else {
-        Method::PATCH
-    };
-    if req.method() != allowed {
-        return Err(ApiError::MethodNotAllowed(if api == Api::Notify {
-            "POST"
-        } else {
-            "PATCH"
-        }));
-    }
+    check_method(api, req.method())?;
     let (who, allowed) = authenticate(s, req.headers(), api, at_ms).await;
     // A refused key that names an API user (430: not granted, disabled) still says whose.
     log.api_key_id = who.clone();
@@ -177,13 +185,25 @@ async fn process(
     admitted?;
     let bytes = read?;
 
+    accept(s, api, transaction_id, at_ms, &bytes).await
+}
+
+/// A body read whole, through validation (core's verdict, against the cached catalog) and the
+/// stored-state rules to its durable write: what a partner's request and a staff replay share.
+pub(crate) async fn accept(
+    s: &AppState,
+    api: Api,
+    transaction_id: &str,
+    at_ms: i64,
+    bytes: &[u8],
+) -> Result<(StatusCode, Value), ApiError> {
     let catalog = s.catalog();
     let opts = Options {
         catalog: Some(&catalog),
         now_ms: Some(at_ms),
         profile: s.config.status_profile,
     };
-    let verdict = txstate_core::validate(api, &bytes, &opts);
+    let verdict = txstate_core::validate(api, bytes, &opts);
     if !verdict.ok {
         return Err(ApiError::from_verdict(&verdict));
     }
@@ -329,13 +349,17 @@ async fn authenticate(
         }
     };
     let user = creds.user;
-    if !user.enabled || !user.grants.iter().any(|g| g == api.name()) {
-        return (
-            Some(user.api_key_id),
-            Err(ApiError::Unauthorized(Code::AuthorizationFailed)),
-        );
+    let rate = permits(&user, api).map(|()| user.rate_limit);
+    (Some(user.api_key_id), rate)
+}
+
+/// Whether `user` may call `api` now: enabled and granted it, or 430.
+pub(crate) fn permits(user: &crate::store::ApiUser, api: Api) -> Result<(), ApiError> {
+    if user.enabled && user.grants.iter().any(|g| g == api.name()) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized(Code::AuthorizationFailed))
     }
-    (Some(user.api_key_id), Ok(user.rate_limit))
 }
 
 /// Why a body could not be read whole.

@@ -5,7 +5,7 @@ use axum::http::Method;
 use schemars::{Schema, SchemaGenerator};
 use txstate_core::admin::{
     ApiUser, CreatedApiUser, DashboardRow, LogEntry, LogQuery, NewSecretKey, Registered,
-    RequestPage, ServerInfo, VoiceDashboardView,
+    ReplaySummary, RequestPage, ServerInfo, VoiceDashboardView,
 };
 use txstate_core::report::SummaryRow;
 use txstate_core::{Action, Catalog, Deployment};
@@ -118,9 +118,11 @@ pub fn operations() -> Vec<AdminOp> {
         op(M::GET, "/voice/dashboard", "voiceDashboard", VIEWS, "Voice calls by drop code, call state and source; answered rate; durations", None, Json(200, |g| g.subschema_for::<VoiceDashboardView>()), &[]),
         op(M::GET, "/requests", "requestLog", LOG, "The request log of both endpoints, filtered and paged, newest first", None, Json(200, |g| g.subschema_for::<RequestPage>()), &[400]),
         op(M::GET, "/requests/{id}", "request", LOG, "One logged request whole, by its operation id", None, Json(200, |g| g.subschema_for::<LogEntry>()), &[404]),
+        op(M::POST, "/requests/{id}/replay", "replayRequest", LOG, "Replay one logged request through today's rules as its API user (not throttled); the replay is logged as a new request naming it in `replayOf`", None, Json(200, |g| g.subschema_for::<LogEntry>()), &[404, 409]),
+        op(M::POST, "/requests/replay", "replayRequests", LOG, "Replay every unresolved request the log's filter matches (refused, not a replay, not fixed by one), newest first, at most 1,000 a call", None, Json(200, |g| g.subschema_for::<ReplaySummary>()), &[400]),
         op(M::GET, "/events", "events", VIEWS, "Server-sent events: one whenever counts change (`notify`, `voice`, `catalog`)", None, Events, &[]),
     ];
-    if let Some(o) = ops.iter_mut().find(|o| o.id == "requestLog") {
+    for o in ops.iter_mut().filter(|o| matches!(o.id, "requestLog" | "replayRequests")) {
         o.query = Some(|g| g.root_schema_for::<LogQuery>());
     }
     ops

@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0001_init.sql"),
     include_str!("../../migrations/postgres/0002_alert_states.sql"),
     include_str!("../../migrations/postgres/0003_request_ids.sql"),
+    include_str!("../../migrations/postgres/0004_replays.sql"),
 ];
 
 /// The NOTIFY channel the servers of one database share.
@@ -312,12 +313,13 @@ async fn write_logs(pool: &Pool, lines: &[LogEntry]) -> StoreResult<()> {
     let headers = col(&|e| text(&e.headers.to_string()));
     let responses = col(&|e| text(&e.response.to_string()));
     let request_ids: Vec<Option<String>> = lines.iter().map(|e| e.request_id.clone()).collect();
+    let replays: Vec<Option<String>> = lines.iter().map(|e| e.replay_of.clone()).collect();
     let st = client
         .prepare_cached(
             "INSERT INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
-             client, body, body_truncated, headers, response, request_id)
+             client, body, body_truncated, headers, response, request_id, replay_of)
              SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[],
-             $8::int8[], $9::text[], $10::text[], $11::bool[], $12::text[], $13::text[], $14::text[])
+             $8::int8[], $9::text[], $10::text[], $11::bool[], $12::text[], $13::text[], $14::text[], $15::text[])
              ON CONFLICT (transaction_id) DO NOTHING",
         )
         .await
@@ -340,6 +342,7 @@ async fn write_logs(pool: &Pool, lines: &[LogEntry]) -> StoreResult<()> {
                 &headers,
                 &responses,
                 &request_ids,
+                &replays,
             ],
         )
         .await

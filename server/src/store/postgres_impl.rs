@@ -13,14 +13,13 @@ use super::postgres::{db_err, err, LogMsg, PostgresStore};
 use super::postgres_writes::{self, retrying};
 use super::shared::{
     chart_start, dashboard_row, key_slots, log_filters, page, where_clause, FilterValue, Totals,
+    LOG_COLUMNS,
 };
 use super::{
     ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
     RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
 use crate::metrics::PoolStatus;
-
-const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response, request_id";
 
 fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(err)
@@ -63,6 +62,7 @@ fn log_row(r: &Row) -> StoreResult<LogEntry> {
         headers: from_json(r.get::<_, &str>(11))?,
         response: from_json(r.get::<_, &str>(12))?,
         request_id: r.get(13),
+        replay_of: r.get(14),
     })
 }
 

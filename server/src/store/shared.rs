@@ -81,6 +81,13 @@ pub fn chart_start(now_ms: i64) -> i64 {
     now_ms.div_euclid(HOUR_MS) - 24
 }
 
+/// The request log's columns, in the order both stores read a row.
+pub const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response, request_id, replay_of";
+
+/// The lowest HTTP status of a refused request (every refusal of both APIs, under both status
+/// profiles, is 400 or more; 1010's stale update is answered 200).
+const REFUSED_FROM: i64 = 400;
+
 /// A value a log filter compares with.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FilterValue {
@@ -115,6 +122,21 @@ pub fn log_filters(q: &LogQuery) -> Vec<(&'static str, FilterValue)> {
     }
     if let Some(v) = &q.request_id {
         out.push(("request_id = ?", Text(v.clone())));
+    }
+    if let Some(v) = &q.replay_of {
+        out.push(("replay_of = ?", Text(v.clone())));
+    }
+    match q.refused {
+        Some(true) => out.push(("status >= ?", Int(REFUSED_FROM))),
+        Some(false) => out.push(("status < ?", Int(REFUSED_FROM))),
+        None => {}
+    }
+    if q.unresolved == Some(true) {
+        out.push((
+            "(status >= ? AND replay_of IS NULL AND NOT EXISTS \
+             (SELECT 1 FROM request_log r WHERE r.replay_of = request_log.transaction_id AND r.status < ?))",
+            Int(REFUSED_FROM),
+        ));
     }
     if let Some(v) = q.q.as_ref().filter(|v| !v.is_empty()) {
         let pattern = format!(

@@ -10,6 +10,7 @@ use txstate_core::{Action, Catalog, Deployment, ResponseState};
 
 use super::shared::{
     chart_start, dashboard_row, key_slots, log_filters, page, where_clause, FilterValue, Totals,
+    LOG_COLUMNS,
 };
 use super::sqlite::SqliteStore;
 use super::sqlite_writes;
@@ -90,10 +91,9 @@ fn log_row(r: &Row<'_>) -> rusqlite::Result<LogEntry> {
         headers: from_json(&headers)?,
         response: from_json(&response)?,
         request_id: r.get(13)?,
+        replay_of: r.get(14)?,
     })
 }
-
-const LOG_COLUMNS: &str = "transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us, client, body, body_truncated, headers, response, request_id";
 
 fn dashboard(conn: &Connection, now_ms: i64) -> rusqlite::Result<Vec<DashboardRow>> {
     let catalog = read_catalog(conn)?;

@@ -171,7 +171,8 @@ fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusql
 pub fn log(conn: &Connection, e: &LogEntry) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
-         client, body, body_truncated, headers, response, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         client, body, body_truncated, headers, response, request_id, replay_of)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         e.transaction_id,
@@ -187,7 +188,8 @@ pub fn log(conn: &Connection, e: &LogEntry) -> rusqlite::Result<()> {
         e.body_truncated,
         e.headers.to_string(),
         e.response.to_string(),
-        e.request_id
+        e.request_id,
+        e.replay_of
     ])?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod actions;
 mod api_users;
 mod deployments;
+mod replay;
 mod views;
 
 pub use actions::ActionInput;
@@ -80,6 +81,8 @@ pub fn routes() -> Vec<Route> {
         (Method::GET, "/voice/dashboard", get(views::voice_dashboard)),
         (Method::GET, "/requests", get(views::requests)),
         (Method::GET, "/requests/{id}", get(views::request)),
+        (Method::POST, "/requests/replay", post(replay::matching)),
+        (Method::POST, "/requests/{id}/replay", post(replay::one)),
         (Method::GET, "/events", get(views::events)),
     ]
 }
