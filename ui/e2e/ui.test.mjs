@@ -374,6 +374,134 @@ test("hostile partner text is shown as text on every page", async () => {
   await page.context().close();
 });
 
+test("support fixes a 1102 without leaving the browser: log → create the deployment → replay → dashboard", async () => {
+  const missing = "API_1700000000000000777";
+  const ref = `E2E_FIX_${Date.now()}`;
+  const r = await notify({ responseState: "531", refTransId: ref, deploymentId: missing });
+  assert.equal(r.body.code, 1102);
+  const page = await newPage();
+  await logIn(page, "#/requests");
+  await page.selectOption("#tx-log-only", "unresolved");
+  await page.fill("#tx-log-q", ref);
+  await page.press("#tx-log-q", "Enter");
+  await page.waitForSelector("[data-testid=log-shown]:text-is('1–1 of 1')");
+  assert.ok((await page.textContent("[data-testid=requests] tbody tr")).includes(`${ref} · ${missing}`), "the ids column");
+  await checkUsable(page, 1280);
+  await page.click("[data-testid=requests] tbody a");
+  await page.waitForSelector("[data-testid=fix]");
+  const requestUrl = page.url();
+  assert.equal((await page.textContent("[data-testid=fix]")).trim(), `Create deployment ${missing}`);
+  await shot(page, "fix-1-request");
+  await page.click("[data-testid=fix] a");
+  await page.waitForFunction((id) => document.querySelector("#tx-dep-id")?.value === id, missing);
+  await page.fill("#tx-dep-name", "Found in the log");
+  await page.selectOption("#tx-dep-action", "act-card");
+  await shot(page, "fix-2-create");
+  await page.click("button[type=submit]:has-text('Create deployment')");
+  await page.waitForSelector(`[data-testid=deployments] tr:has-text('${missing}') th:has-text('Found in the log')`);
+  assert.equal(await page.inputValue("#tx-dep-id"), "", "the form is empty again after saving");
+  await page.goto(requestUrl);
+  await page.click("[data-testid=replay]");
+  await page.waitForSelector("[data-testid=replay-outcome]");
+  assert.match(await page.textContent("[data-testid=replay-outcome]"), /^Passed: HTTP 200 \/ 1100/);
+  await page.waitForSelector("[data-testid=replays] li");
+  await shot(page, "fix-3-replayed");
+  await page.goto(`${url}/#/dashboard`);
+  const row = page.locator(`tr[data-deployment=${missing}]`);
+  await row.waitFor();
+  assert.equal((await row.locator("td").first().textContent()).trim(), "1", "one success counted");
+  // The log has nothing left to fix for it, and says so at 390 px too.
+  const narrow = await newPage(390);
+  await logIn(narrow, "#/requests");
+  await narrow.selectOption("#tx-log-only", "unresolved");
+  await narrow.fill("#tx-log-q", ref);
+  await narrow.press("#tx-log-q", "Enter");
+  await narrow.waitForSelector("[data-testid=log-shown]:text-is('0–0 of 0')");
+  await narrow.selectOption("#tx-log-only", "");
+  await narrow.press("#tx-log-q", "Enter");
+  await narrow.waitForSelector("[data-testid=log-shown]:text-is('1–2 of 2')");
+  for (const cell of await narrow.locator("[data-testid=requests] tbody tr td.tx-num:not(.tx-wide)").all()) {
+    const box = await cell.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `HTTP and code on screen at 390 px: ${JSON.stringify(box)}`);
+  }
+  await checkUsable(narrow, 390);
+  await shot(narrow, "fix-4-log-narrow");
+  await narrow.context().close();
+  await page.context().close();
+});
+
+test("replay every refused request a filter matches, from the log", async () => {
+  const missing = "API_1700000000000000778";
+  const ref = `E2E_BULK_${Date.now()}`;
+  for (let i = 0; i < 3; i++) {
+    assert.equal((await notify({ responseState: "532", refTransId: `${ref}_${i}`, deploymentId: missing })).body.code, 1102);
+  }
+  const res = await fetch(`${url}/admin/api/deployments`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ id: missing, name: "Bulk", channel: "external-action", type: "onetime", actionId: "act-card" }),
+  });
+  assert.equal(res.status, 201);
+  const page = await newPage();
+  await logIn(page, "#/requests");
+  await page.fill("#tx-log-q", ref);
+  await page.selectOption("#tx-log-only", "unresolved");
+  await page.press("#tx-log-q", "Enter");
+  await page.waitForSelector("[data-testid=log-shown]:text-is('1–3 of 3')");
+  await page.click("[data-testid=replay-all]");
+  await page.waitForSelector("[data-testid=replay-summary]");
+  assert.equal((await page.textContent("[data-testid=replay-summary]")).trim(), "Replayed 3: 3 now pass, 0 refused again (3 × 1100).");
+  await page.waitForSelector("[data-testid=log-shown]:text-is('0–0 of 0')");
+  await shot(page, "replay-all");
+  await page.context().close();
+});
+
+test("admin: edit a deployment, register 1,000 transaction ids, grant a user notify (430 becomes 200)", async () => {
+  const unmapped = "API_1605176965390000886";
+  const page = await newPage();
+  await logIn(page, "#/admin");
+  const ref = `E2E_EDIT_${Date.now()}`;
+  assert.equal((await notify({ responseState: "531", refTransId: ref, deploymentId: unmapped })).body.code, 1102);
+  await page.click(`[data-testid=deployments] tr:has-text('${unmapped}') >> text=Edit`);
+  await page.waitForSelector(`h3:text-is('Edit deployment ${unmapped}')`);
+  await page.selectOption("#tx-dep-status", "running");
+  await page.selectOption("#tx-dep-action", "act-card");
+  await page.click("button[type=submit]:has-text('Save deployment')");
+  await page.waitForSelector(`[data-testid=deployments] tr:has-text('${unmapped}') td:text-is('running')`);
+  assert.equal((await notify({ responseState: "531", refTransId: ref, deploymentId: unmapped })).body.code, 1100);
+
+  await page.click(`[data-testid=deployments] tr:has-text('${DEPLOYMENT}') >> text=Register ids`);
+  const ids = Array.from({ length: 1000 }, (_, i) => `E2E_REG_${i}`);
+  await page.fill("#tx-reg-ids", ids.join("\n") + "\n" + ids.slice(0, 10).join(","));
+  await page.waitForSelector("[data-testid=register-count]:text-is('1000 distinct ids')");
+  await checkUsable(page, 1280);
+  await page.click("button:text-is('Register')");
+  await page.waitForSelector("text=Registered 1000 new transaction ids");
+  await shot(page, "admin-registered");
+
+  await page.fill("#tx-user-name", "Voice only partner");
+  await page.uncheck("label:has-text('notify') input[type=checkbox]");
+  await page.click("button[type=submit]:has-text('Create API user')");
+  const secret = (await page.textContent("[data-testid=secret]")).trim();
+  await page.click("text=Done");
+  let r = await notify({ responseState: "531", refTransId: `${ref}_g`, deploymentId: DEPLOYMENT }, secret);
+  assert.deepEqual([r.status, r.body.code], [401, 430]);
+  await page.click("[data-testid=api-users] tr:has-text('Voice only partner') >> text=Edit");
+  await page.waitForSelector("h3:has-text('Edit API user')");
+  await page.check("label:has-text('notify') input[type=checkbox]");
+  await page.click("button[type=submit]:has-text('Save API user')");
+  await page.waitForSelector("text=Saved Voice only partner: grants notify, voice");
+  r = await notify({ responseState: "531", refTransId: `${ref}_g`, deploymentId: DEPLOYMENT }, secret);
+  assert.deepEqual([r.status, r.body.code], [200, 1100]);
+
+  await page.goto(`${url}/#/dashboard`);
+  const row = page.locator(`tr[data-deployment=${DEPLOYMENT}]`);
+  await row.waitFor();
+  const pending = Number((await row.locator("td").nth(2).textContent()).trim());
+  assert.ok(pending >= 1000, `pending ${pending}`);
+  await page.context().close();
+});
+
 test("every page is usable 390 px wide", async () => {
   const page = await newPage(390);
   await logIn(page);

@@ -1,16 +1,17 @@
-//! The typed client of the server: the admin API (with the admin token), the two partner
-//! endpoints (with an API key the user typed, held in memory only), and the events stream,
-//! read with `fetch` so the token travels in a header and never in a URL.
+//! The typed client of the server (gloo-net over the browser's `fetch`): the admin API (with
+//! the admin token), the two partner endpoints (with an API key the user typed, held in memory
+//! only), and the events stream, read as a response body so the token travels in a header and
+//! never in a URL (`EventSource` cannot send one).
 
 use std::fmt;
 
+use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 pub use txstate_core::admin::ServerInfo;
 use txstate_core::{Api, Catalog};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, RequestInit, Response};
 
 /// A request that did not give what was asked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,6 +78,20 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// A header value a browser can send (visible ASCII, space and tab): checked before the
+/// request is built, so a pasted token with a stray character gets a sentence, not a throw.
+fn sendable(v: &str) -> bool {
+    v.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+}
+
+fn net_failure(e: gloo_net::Error) -> Failure {
+    Failure {
+        status: 0,
+        message: format!("the server did not answer: {e}"),
+    }
+}
+
+/// One request through gloo-net (the browser's `fetch`).
 async fn fetch(
     method: &str,
     url: &str,
@@ -84,34 +99,39 @@ async fn fetch(
     body: Option<&str>,
     signal: Option<&web_sys::AbortSignal>,
 ) -> Result<Response, Failure> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let h = Headers::new().map_err(js_failure)?;
+    let mut b = match method {
+        "GET" => Request::get(url),
+        "POST" => Request::post(url),
+        "PUT" => Request::put(url),
+        "PATCH" => Request::patch(url),
+        "DELETE" => Request::delete(url),
+        other => {
+            return Err(Failure {
+                status: 0,
+                message: format!("this page does not send {other} requests"),
+            })
+        }
+    };
     for (k, v) in headers {
-        h.set(k, v).map_err(|_| Failure {
-            status: 0,
-            message: format!("the {k} header holds characters a browser cannot send"),
-        })?;
+        if !sendable(v) {
+            return Err(Failure {
+                status: 0,
+                message: format!("the {k} header holds characters a browser cannot send"),
+            });
+        }
+        b = b.header(k, v);
     }
-    init.set_headers(&h);
-    if let Some(b) = body {
-        init.set_body(&JsValue::from_str(b));
+    let b = b.abort_signal(signal);
+    let request = match body {
+        Some(t) => b.body(t),
+        None => b.build(),
     }
-    init.set_signal(signal);
-    let window = web_sys::window().ok_or_else(|| js_failure(JsValue::from_str("no window")))?;
-    let res = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(js_failure)?;
-    res.dyn_into::<Response>().map_err(js_failure)
+    .map_err(net_failure)?;
+    request.send().await.map_err(net_failure)
 }
 
 async fn text(res: &Response) -> Result<String, Failure> {
-    let p = res.text().map_err(js_failure)?;
-    Ok(JsFuture::from(p)
-        .await
-        .map_err(js_failure)?
-        .as_string()
-        .unwrap_or_default())
+    res.text().await.map_err(net_failure)
 }
 
 impl Client {

@@ -11,6 +11,8 @@ use crate::pages;
 
 /// Where the admin token is kept for the browser session.
 const TOKEN_KEY: &str = "txstate.adminToken";
+/// Where the choice of UTC over local time is kept for the browser session.
+const UTC_KEY: &str = "txstate.utc";
 
 /// A page and what it shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,12 +25,13 @@ pub enum Page {
     Report(Option<String>),
     /// Voice calls.
     Voice,
-    /// The request log.
-    Requests,
+    /// The request log, with its filter and page (`q=…&code=…&offset=…`).
+    Requests(String),
     /// One logged request.
     Request(String),
-    /// Actions, deployments, API users.
-    Admin,
+    /// Actions, deployments, API users; with a deployment id: that deployment in its form
+    /// (edited, or offered for creation with that id).
+    Admin(Option<String>),
     /// Validate a file of payloads.
     Batch,
 }
@@ -48,6 +51,7 @@ impl Page {
     /// Reads `#/name[/arg]` (or a bare page name, as `mount`'s `page` option).
     pub fn parse(s: &str) -> Page {
         let s = s.trim_start_matches('#').trim_start_matches('/');
+        let (s, query) = s.split_once('?').unwrap_or((s, ""));
         let (name, arg) = match s.split_once('/') {
             Some((n, a)) => (n, Some(decode(a))),
             None => (s, None),
@@ -57,8 +61,11 @@ impl Page {
             ("report", a) => Page::Report(a.filter(|a| !a.is_empty())),
             ("voice", _) => Page::Voice,
             ("requests", Some(id)) if !id.is_empty() => Page::Request(id),
-            ("requests", _) => Page::Requests,
-            ("admin", _) => Page::Admin,
+            ("requests", _) => Page::Requests(query.to_owned()),
+            ("admin", a) => Page::Admin(
+                a.and_then(|a| a.strip_prefix("deployment/").map(str::to_owned))
+                    .filter(|id| !id.is_empty()),
+            ),
             ("batch", _) => Page::Batch,
             _ => Page::Compose,
         }
@@ -69,6 +76,8 @@ impl Page {
         match self {
             Page::Report(Some(id)) => format!("#/report/{}", encode(id)),
             Page::Request(id) => format!("#/requests/{}", encode(id)),
+            Page::Requests(q) if !q.is_empty() => format!("#/requests?{q}"),
+            Page::Admin(Some(id)) => format!("#/admin/deployment/{}", encode(id)),
             other => format!("#/{}", other.nav()),
         }
     }
@@ -80,8 +89,8 @@ impl Page {
             Page::Dashboard => "dashboard",
             Page::Report(_) => "report",
             Page::Voice => "voice",
-            Page::Requests | Page::Request(_) => "requests",
-            Page::Admin => "admin",
+            Page::Requests(_) | Page::Request(_) => "requests",
+            Page::Admin(_) => "admin",
             Page::Batch => "batch",
         }
     }
@@ -96,7 +105,7 @@ pub(crate) fn encode(s: &str) -> String {
         .collect()
 }
 
-fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -182,6 +191,18 @@ impl Ctx {
             }
         }
         self.page.set(page);
+        self.announce();
+    }
+
+    /// Moves keyboard focus to the new page's heading once it is drawn, so a screen reader
+    /// announces it and Tab continues from there (not in an embedded page: the host owns focus).
+    fn announce(&self) {
+        if !self.single {
+            spawn_local(async {
+                browser::sleep(0).await;
+                browser::focus("#tx-main h1");
+            });
+        }
     }
 
     /// Opens `body` in the composer.
@@ -189,6 +210,16 @@ impl Ctx {
         self.draft_api.set(api);
         self.draft.set(body);
         self.go(Page::Compose);
+    }
+
+    /// Reads `GET /admin/api{path}` into `into` (a plain task and a signal: far less code in
+    /// the module than a resource per page).
+    pub fn load<T>(&self, path: String, into: RwSignal<Option<Result<T, crate::api::Failure>>>)
+    where
+        T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    {
+        let ctx = *self;
+        spawn_local(async move { into.set(Some(ctx.client().get::<T>(&path).await)) });
     }
 
     /// Reloads the catalog (after an admin change, or a `catalog` event).
@@ -207,6 +238,7 @@ impl Ctx {
         }
         self.info.set(info);
         self.client.set(Some(client));
+        self.announce();
         self.reload_catalog();
         self.follow_events();
     }
@@ -306,6 +338,7 @@ pub fn App(options: Options) -> impl IntoView {
                 let p = Page::parse(&h);
                 if ctx.page.get_untracked() != p {
                     ctx.page.set(p);
+                    ctx.announce();
                 }
             }
         });
@@ -332,6 +365,7 @@ pub fn App(options: Options) -> impl IntoView {
             checking.set(false);
         });
     }
+    crate::widgets::set_utc(browser::session_get(UTC_KEY).as_deref() == Some("1"));
     view! {
         <div class="tx-app" class:tx-single=single>
             {move || {
@@ -343,6 +377,7 @@ pub fn App(options: Options) -> impl IntoView {
                     view! { <main class="tx-main">{move || pages::show(ctx.page.get())}</main> }.into_any()
                 } else {
                     view! {
+                        <button type="button" class="tx-skip" on:click=|_| browser::focus("#tx-main h1")>"Skip to the page"</button>
                         <Nav />
                         <main class="tx-main" id="tx-main">{move || pages::show(ctx.page.get())}</main>
                     }
@@ -356,6 +391,7 @@ pub fn App(options: Options) -> impl IntoView {
 #[component]
 fn Nav() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let zone_changed = RwSignal::new(0u32);
     view! {
         <header class="tx-header">
             <a class="tx-brand" href="#/compose">"txstate"</a>
@@ -393,6 +429,17 @@ fn Nav() -> impl IntoView {
                     "OpenAPI"
                 </a>
             </span>
+            <button type="button" class="tx-link" data-testid="zone"
+                title="Show times in your local time or in UTC"
+                on:click=move |_| {
+                    let on = !crate::widgets::utc();
+                    crate::widgets::set_utc(on);
+                    browser::session_set(UTC_KEY, Some(if on { "1" } else { "0" }));
+                    zone_changed.update(|n| *n += 1);
+                    ctx.page.set(ctx.page.get_untracked());
+                }>
+                {move || { zone_changed.track(); if crate::widgets::utc() { "Times: UTC" } else { "Times: local" } }}
+            </button>
             <button type="button" class="tx-link" on:click=move |_| ctx.log_out()>
                 "Log out"
             </button>
@@ -455,9 +502,11 @@ mod tests {
             Page::Report(None),
             Page::Report(Some("API_1605176965390000881".into())),
             Page::Voice,
-            Page::Requests,
+            Page::Requests(String::new()),
+            Page::Requests("code=1102&offset=50".into()),
             Page::Request("NTS_1/x y".into()),
-            Page::Admin,
+            Page::Admin(None),
+            Page::Admin(Some("API_1700000000000000777".into())),
             Page::Batch,
         ] {
             assert_eq!(Page::parse(&p.hash()), p, "{}", p.hash());

@@ -92,3 +92,34 @@ pub fn origin() -> String {
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default()
 }
+
+/// Moves keyboard focus to the element `selector` names (made focusable for the purpose), so a
+/// screen reader announces a new page by its heading and Tab continues from there.
+pub fn focus(selector: &str) {
+    let Some(el) = window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    if !el.has_attribute("tabindex") {
+        let _ = el.set_attribute("tabindex", "-1");
+    }
+    if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+        let _ = el.focus();
+    }
+}
+
+/// Minutes to add to UTC for the viewer's local time at `ms` (0 outside a browser).
+pub fn local_offset_minutes(ms: i64) -> i64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        -(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)).get_timezone_offset()
+            as i64)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = ms;
+        0
+    }
+}

@@ -18,6 +18,7 @@ pub mod batch;
 pub mod browser;
 pub mod csv;
 pub mod curl;
+pub mod export;
 pub mod form;
 mod pages;
 pub mod templates;

@@ -56,12 +56,15 @@ pub fn Compose() -> impl IntoView {
     let curl_text = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
 
+    // The template last picked, shown by its select until the API changes.
+    let chosen = RwSignal::new(String::new());
     let pick_template = move |ev| {
         let name = event_target_value(&ev);
         if let Some(t) = TEMPLATES.iter().find(|t| t.name == name) {
             api.set(t.api);
             raw.set(t.body.to_owned());
         }
+        chosen.set(name);
     };
     let send = move |_| {
         let key = ctx.api_key.get_untracked().trim().to_owned();
@@ -128,6 +131,7 @@ pub fn Compose() -> impl IntoView {
                             let a = if event_target_value(&ev) == "voice" { Api::Voice } else { Api::Notify };
                             if a != api.get_untracked() {
                                 api.set(a);
+                                chosen.set(String::new());
                                 raw.set(crate::templates::first(a).body.to_owned());
                             }
                         }
@@ -139,7 +143,7 @@ pub fn Compose() -> impl IntoView {
                 </label>
                 <label>
                     "Template "
-                    <select id="tx-template" on:change=pick_template prop:value="">
+                    <select id="tx-template" on:change=pick_template prop:value=move || chosen.get()>
                         <option value="">"— the contract's examples —"</option>
                         {TEMPLATES
                             .iter()
@@ -152,6 +156,11 @@ pub fn Compose() -> impl IntoView {
             <div class="tx-compose">
                 <fieldset class="tx-form">
                     <legend>"Fields"</legend>
+                    {move || Object::parse(&raw.get()).is_err().then(|| view! {
+                        <p class="tx-field-warning" role="note" data-testid="fields-locked">
+                            "The raw JSON is not an object this form can read, so the fields are locked: fix it in the raw editor."
+                        </p>
+                    })}
                     {move || {
                         form::fields(api.get())
                             .iter()

@@ -6,7 +6,7 @@ use txstate_core::admin::DashboardRow;
 
 use crate::app::{Ctx, Page};
 use crate::browser;
-use crate::widgets::{bars, head, loading, pct, problem, when};
+use crate::widgets::{self, bars, loading, pct, problem, when};
 
 /// The last 24 hours (oldest first) of every row summed: `(label, success, failure)`, hours
 /// without notifications included as zero.
@@ -19,14 +19,97 @@ pub fn last_day(rows: &[DashboardRow], now_ms: i64) -> Vec<(String, u64, u64)> {
                 .flat_map(|r| r.hourly.iter())
                 .filter(|(hour, _, _)| *hour == h)
                 .fold((0, 0), |(s, f), (_, rs, rf)| (s + rs, f + rf));
-            (format!("{:02}:00 UTC", h.rem_euclid(24)), s, f)
+            (hour_label(h), s, f)
         })
         .collect()
+}
+
+/// An hour (hours since the epoch) as `HH:MM` in the shown zone, the zone named.
+fn hour_label(hour: i64) -> String {
+    let ms = hour * 3_600_000;
+    let offset = if widgets::utc() {
+        0
+    } else {
+        browser::local_offset_minutes(ms)
+    };
+    let minute = (hour * 60 + offset).rem_euclid(24 * 60);
+    format!(
+        "{:02}:{:02} {}",
+        minute / 60,
+        minute % 60,
+        widgets::zone(offset)
+    )
+}
+
+/// A column the table sorts by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Col {
+    Name,
+    Success,
+    Failure,
+    Pending,
+    Rate,
+    Updated,
+}
+
+/// The columns: what sorts them, their header, whether numeric.
+const COLUMNS: [(Col, &str, bool); 6] = [
+    (Col::Name, "Deployment", false),
+    (Col::Success, "Success", true),
+    (Col::Failure, "Failure", true),
+    (Col::Pending, "Pending", true),
+    (Col::Rate, "Failure rate, last hour", true),
+    (Col::Updated, "Last update", false),
+];
+
+/// Sorts `rows` by `col`, ascending or not (name breaks ties).
+fn sort(rows: &mut [DashboardRow], col: Col, ascending: bool) {
+    rows.sort_by(|a, b| {
+        let o = match col {
+            Col::Name => a
+                .name
+                .to_ascii_lowercase()
+                .cmp(&b.name.to_ascii_lowercase()),
+            Col::Success => a.success.cmp(&b.success),
+            Col::Failure => a.failure.cmp(&b.failure),
+            Col::Pending => a.pending.cmp(&b.pending),
+            Col::Rate => a
+                .failure_rate_last_hour
+                .total_cmp(&b.failure_rate_last_hour),
+            Col::Updated => a.last_notified_at.cmp(&b.last_notified_at),
+        };
+        let o = if ascending { o } else { o.reverse() };
+        o.then_with(|| a.name.cmp(&b.name))
+    });
 }
 
 #[component]
 pub fn Dashboard() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let order = RwSignal::new((Col::Name, true));
+    let header = move || {
+        view! {
+            <thead>
+                <tr>
+                    {COLUMNS.iter().map(|&(col, name, num)| {
+                        let sort_state = move || {
+                            let (c, asc) = order.get();
+                            if c != col { "none" } else if asc { "ascending" } else { "descending" }
+                        };
+                        let arrow = move || match sort_state() { "ascending" => " ▲", "descending" => " ▼", _ => "" };
+                        view! {
+                            <th scope="col" class=if num { "tx-num" } else { "" } aria-sort=sort_state>
+                                <button type="button" class="tx-sort" on:click=move |_| order.update(|(c, asc)| {
+                                    if *c == col { *asc = !*asc } else { *c = col; *asc = !num }
+                                })>{name}{arrow}</button>
+                            </th>
+                        }
+                    }).collect_view()}
+                    <th scope="col" class="tx-num">"Alert above"</th>
+                </tr>
+            </thead>
+        }
+    };
     let data = LocalResource::new(move || {
         ctx.changes.track();
         let client = ctx.client();
@@ -35,7 +118,9 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <section class="tx-page" aria-labelledby="dash-title">
             <h1 id="dash-title">"Dashboard"</h1>
-            <p class="tx-muted">"External Action deployments. Updates live as notifications arrive."</p>
+            <p class="tx-muted">
+                "External Action deployments. Updates live as notifications arrive. A deployment alerts when more than its action's threshold of the notifications of the last 60 minutes failed; there is no minimum sample, so a single failed notification in a quiet hour alerts (a deployment failing completely at low volume is what staff most need to see)."
+            </p>
             {move || match data.get() {
                 None => loading(),
                 Some(Err(e)) => problem(&e),
@@ -43,13 +128,15 @@ pub fn Dashboard() -> impl IntoView {
                     <p>"No External Action deployments yet: create one under Admin."</p>
                 }
                     .into_any(),
-                Some(Ok(rows)) => {
+                Some(Ok(mut rows)) => {
                     let series = last_day(&rows, browser::epoch_ms());
+                    let (col, asc) = order.get();
+                    sort(&mut rows, col, asc);
                     view! {
                         {bars("Last 24 hours, all deployments", &series)}
                         <div class="tx-scroll">
                             <table class="tx-table" data-testid="dashboard">
-                                {head(&["Deployment", "#Success", "#Failure", "#Pending", "#Failure rate, last hour", "#Alert above", "Last update"])}
+                                {header}
                                 <tbody>
                                     {rows.into_iter().map(|r| row(ctx, r)).collect_view()}
                                 </tbody>
@@ -86,8 +173,8 @@ fn row(ctx: Ctx, r: DashboardRow) -> impl IntoView {
                 {rate}
                 {alerting.then(|| view! { <span class="tx-flag" role="img" aria-label="alerting">" ⚑ alert"</span> })}
             </td>
-            <td class="tx-num">{threshold}</td>
             <td>{when(r.last_notified_at)}</td>
+            <td class="tx-num">{threshold}</td>
         </tr>
     }
 }
@@ -127,5 +214,22 @@ mod tests {
             5,
             "hour 70 is older than a day"
         );
+    }
+
+    #[test]
+    fn rows_sort_by_any_column_both_ways() {
+        let mut a = row(vec![]);
+        a.name = "Alpha".into();
+        a.failure = 5;
+        let mut b = row(vec![]);
+        b.name = "beta".into();
+        b.failure = 1;
+        let mut rows = vec![b.clone(), a.clone()];
+        sort(&mut rows, Col::Name, true);
+        assert_eq!(rows[0].name, "Alpha");
+        sort(&mut rows, Col::Failure, true);
+        assert_eq!(rows[0].name, "beta");
+        sort(&mut rows, Col::Failure, false);
+        assert_eq!(rows[0].name, "Alpha");
     }
 }

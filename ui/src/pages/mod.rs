@@ -5,6 +5,7 @@ mod batch;
 mod compose;
 mod dashboard;
 mod report;
+mod request;
 mod requests;
 mod voice;
 
@@ -19,9 +20,9 @@ pub fn show(page: Page) -> AnyView {
         Page::Dashboard => view! { <dashboard::Dashboard /> }.into_any(),
         Page::Report(id) => view! { <report::Report id=id /> }.into_any(),
         Page::Voice => view! { <voice::Voice /> }.into_any(),
-        Page::Requests => view! { <requests::Requests /> }.into_any(),
-        Page::Request(id) => view! { <requests::Request id=id /> }.into_any(),
-        Page::Admin => view! { <admin::Admin /> }.into_any(),
+        Page::Requests(query) => view! { <requests::Requests query=query /> }.into_any(),
+        Page::Request(id) => view! { <request::Request id=id /> }.into_any(),
+        Page::Admin(deployment) => view! { <admin::Admin deployment=deployment /> }.into_any(),
         Page::Batch => view! { <batch::Batch /> }.into_any(),
     }
 }
