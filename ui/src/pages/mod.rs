@@ -3,6 +3,7 @@
 mod admin;
 mod batch;
 mod compose;
+mod compose_fields;
 mod dashboard;
 mod report;
 mod request;

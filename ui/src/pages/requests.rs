@@ -322,7 +322,7 @@ pub fn Requests(query: String) -> impl IntoView {
                     view! {
                         <div class="tx-scroll">
                             <table class="tx-table" data-testid="requests">
-                                {head(&["~When", "Operation id", "#HTTP", "#Code", "~Endpoint", "~Ids in the body", "~API user", "~#Latency"])}
+                                {head(&["~When", "Operation id", "#HTTP", "#Code", "~Endpoint", "~Ids in the body", "~First problem", "~API user", "~#Latency"])}
                                 <tbody>
                                     {let names = users.get();
                                     page.items.into_iter().map(|e| log_row(ctx, e, &names)).collect_view()}
@@ -370,6 +370,25 @@ async fn export_all(ctx: Ctx, f: &Filter) -> Result<Vec<LogEntry>, Failure> {
     }
 }
 
+/// What a logged answer says went wrong first: its first error (`field: message`), else the
+/// description of a refusal; nothing for an accepted request.
+pub fn first_problem(response: &serde_json::Value) -> String {
+    let first = response.get("errors").and_then(|e| e.get(0));
+    match first {
+        Some(e) => format!(
+            "{}: {}",
+            e.get("field").and_then(|f| f.as_str()).unwrap_or("body"),
+            e.get("message").and_then(|m| m.as_str()).unwrap_or("")
+        ),
+        None if response.get("code").and_then(|c| c.as_u64()) != Some(1100) => response
+            .get("description")
+            .and_then(|d| d.as_str())
+            .unwrap_or("")
+            .to_owned(),
+        None => String::new(),
+    }
+}
+
 /// The ids staff look for in a logged body: `refTransId` / `deploymentId` (notify),
 /// `transaction-id` (voice), as one line.
 pub fn body_ids(body: &str) -> String {
@@ -412,6 +431,7 @@ fn log_row(ctx: Ctx, e: LogEntry, names: &[(String, String)]) -> impl IntoView {
             <td class="tx-num">{e.code.map(|c| c.to_string()).unwrap_or_default()}</td>
             <td class="tx-wide">{e.endpoint.clone()}</td>
             <td class="tx-id tx-wide">{body_ids(&e.body)}</td>
+            <td class="tx-wide">{first_problem(&e.response)}</td>
             <td class="tx-wide">{user}</td>
             <td class="tx-num tx-wide">{format!("{:.1} ms", e.latency_us as f64 / 1000.0)}</td>
         </tr>
@@ -471,6 +491,20 @@ mod tests {
             "CC02_1 · API_1"
         );
         assert_eq!(super::body_ids("[1]"), "");
+        let refused = serde_json::json!({"code": 1102, "description": "No actions", "errors": [
+            {"field": "deploymentId", "code": 1102, "message": "deployment \"X\" is unknown"}]});
+        assert_eq!(
+            super::first_problem(&refused),
+            "deploymentId: deployment \"X\" is unknown"
+        );
+        let throttled = serde_json::json!({"code": 429, "description": "Too many requests"});
+        assert_eq!(super::first_problem(&throttled), "Too many requests");
+        let ok = serde_json::json!({"code": 1100, "description": "ok", "transaction-id": "NTS_1"});
+        assert_eq!(super::first_problem(&ok), "");
+        assert_eq!(
+            super::first_problem(&serde_json::json!({"transaction-id": "VTS_1"})),
+            ""
+        );
         assert!(Filter {
             status: "5xx".into(),
             ..Filter::default()
