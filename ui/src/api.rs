@@ -8,8 +8,15 @@ use std::fmt;
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 pub use txstate_core::admin::ServerInfo;
-use txstate_core::{Api, Catalog};
+use txstate_core::admin::{
+    ApiUser, DashboardRow, LogEntry, Registered, ReplaySummary, RequestPage, VoiceDashboardView,
+};
+use txstate_core::report::SummaryRow;
+use txstate_core::{Action, Api, Catalog, Deployment};
+
+use crate::app::encode;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -183,18 +190,18 @@ impl Client {
     }
 
     /// `GET /admin/api{path}` as JSON.
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, Failure> {
         let t = self.call("GET", path, "application/json", None).await?;
         decode(&t)
     }
 
     /// `GET /admin/api{path}` as text of the type `accept`.
-    pub async fn get_text(&self, path: &str, accept: &str) -> Result<String, Failure> {
+    async fn get_text(&self, path: &str, accept: &str) -> Result<String, Failure> {
         self.call("GET", path, accept, None).await
     }
 
     /// `method /admin/api{path}` with a JSON body; the answer as JSON.
-    pub async fn send<B: Serialize, T: DeserializeOwned>(
+    async fn send<B: Serialize, T: DeserializeOwned>(
         &self,
         method: &str,
         path: &str,
@@ -220,6 +227,119 @@ impl Client {
     /// The catalog the validator needs.
     pub async fn catalog(&self) -> Result<Catalog, Failure> {
         self.get("/catalog").await
+    }
+
+    // One method per admin endpoint the pages use: paths and answer types live here only.
+
+    /// `GET /info`: version, status profile, body limit.
+    pub async fn info(&self) -> Result<ServerInfo, Failure> {
+        self.get("/info").await
+    }
+
+    /// `GET /dashboard`.
+    pub async fn dashboard(&self) -> Result<Vec<DashboardRow>, Failure> {
+        self.get("/dashboard").await
+    }
+
+    /// `GET /voice/dashboard`.
+    pub async fn voice_dashboard(&self) -> Result<VoiceDashboardView, Failure> {
+        self.get("/voice/dashboard").await
+    }
+
+    /// `GET /deployments/{id}/report`.
+    pub async fn report(&self, deployment: &str) -> Result<Vec<SummaryRow>, Failure> {
+        self.get(&format!("/deployments/{}/report", encode(deployment)))
+            .await
+    }
+
+    /// `GET /deployments/{id}/report` as CSV.
+    pub async fn report_csv(&self, deployment: &str) -> Result<String, Failure> {
+        let path = format!("/deployments/{}/report", encode(deployment));
+        self.get_text(&path, "text/csv").await
+    }
+
+    /// `GET /requests?{query}`: a page of the request log.
+    pub async fn requests(&self, query: &str) -> Result<RequestPage, Failure> {
+        self.get(&format!("/requests?{query}")).await
+    }
+
+    /// `GET /requests/{id}`: one logged request.
+    pub async fn request(&self, id: &str) -> Result<LogEntry, Failure> {
+        self.get(&format!("/requests/{}", encode(id))).await
+    }
+
+    /// `POST /requests/{id}/replay`: the replay's log entry.
+    pub async fn replay(&self, id: &str) -> Result<LogEntry, Failure> {
+        let path = format!("/requests/{}/replay", encode(id));
+        self.send("POST", &path, &serde_json::json!({})).await
+    }
+
+    /// `POST /requests/replay?{filter}`: every unresolved request the filter matches.
+    pub async fn replay_matching(&self, filter: &str) -> Result<ReplaySummary, Failure> {
+        let path = format!("/requests/replay?{filter}");
+        self.send("POST", &path, &serde_json::json!({})).await
+    }
+
+    /// `GET /api-users`.
+    pub async fn api_users(&self) -> Result<Vec<ApiUser>, Failure> {
+        self.get("/api-users").await
+    }
+
+    /// `POST /api-users`: the user and its secret key 1 (shown once).
+    pub async fn create_api_user(&self, body: &Value) -> Result<Value, Failure> {
+        self.send("POST", "/api-users", body).await
+    }
+
+    /// `PATCH /api-users/{id}`: name, grants, rate limit, enabled.
+    pub async fn update_api_user(&self, id: &str, body: &Value) -> Result<ApiUser, Failure> {
+        let path = format!("/api-users/{}", encode(id));
+        self.send("PATCH", &path, body).await
+    }
+
+    /// `POST /api-users/{id}/secret-keys`: secret key 2 (shown once).
+    pub async fn add_secret_key(&self, id: &str) -> Result<Value, Failure> {
+        let path = format!("/api-users/{}/secret-keys", encode(id));
+        self.send("POST", &path, &serde_json::json!({})).await
+    }
+
+    /// `PUT /{collection}/{id}` (`Some`: replace) or `POST /{collection}` (`None`: create).
+    async fn save<T: DeserializeOwned>(
+        &self,
+        collection: &str,
+        id: Option<&str>,
+        body: &Value,
+    ) -> Result<T, Failure> {
+        match id {
+            Some(id) => {
+                let path = format!("/{collection}/{}", encode(id));
+                self.send("PUT", &path, body).await
+            }
+            None => self.send("POST", &format!("/{collection}"), body).await,
+        }
+    }
+
+    /// An External Action saved: replaced (`Some(id)`) or created.
+    pub async fn save_action(&self, id: Option<&str>, body: &Value) -> Result<Action, Failure> {
+        self.save("actions", id, body).await
+    }
+
+    /// A deployment saved: replaced (`Some(id)`) or created.
+    pub async fn save_deployment(
+        &self,
+        id: Option<&str>,
+        body: &Value,
+    ) -> Result<Deployment, Failure> {
+        self.save("deployments", id, body).await
+    }
+
+    /// `POST /deployments/{id}/transactions`.
+    pub async fn register_transactions(
+        &self,
+        deployment: &str,
+        ids: &[String],
+    ) -> Result<Registered, Failure> {
+        let path = format!("/deployments/{}/transactions", encode(deployment));
+        self.send("POST", &path, &ids).await
     }
 
     /// Sends `body` to a partner endpoint with an API key, as a partner would.

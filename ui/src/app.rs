@@ -212,14 +212,18 @@ impl Ctx {
         self.go(Page::Compose);
     }
 
-    /// Reads `GET /admin/api{path}` into `into` (a plain task and a signal: far less code in
-    /// the module than a resource per page).
-    pub fn load<T>(&self, path: String, into: RwSignal<Option<Result<T, crate::api::Failure>>>)
-    where
-        T: serde::de::DeserializeOwned + Send + Sync + 'static,
+    /// Runs `fetch` with the client and writes its answer into `into` (a plain task and a
+    /// signal: far less code in the module than a resource per page).
+    pub fn load<T, F>(
+        &self,
+        fetch: impl FnOnce(Client) -> F + 'static,
+        into: RwSignal<Option<Result<T, crate::api::Failure>>>,
+    ) where
+        F: std::future::Future<Output = Result<T, crate::api::Failure>> + 'static,
+        T: Send + Sync + 'static,
     {
-        let ctx = *self;
-        spawn_local(async move { into.set(Some(ctx.client().get::<T>(&path).await)) });
+        let client = self.client();
+        spawn_local(async move { into.set(Some(fetch(client).await)) });
     }
 
     /// Reloads the catalog (after an admin change, or a `catalog` event).
@@ -357,7 +361,7 @@ pub fn App(options: Options) -> impl IntoView {
     if let Some(t) = token {
         let client = Client::new(&options.base_url, &t);
         spawn_local(async move {
-            if let Ok(info) = client.get::<ServerInfo>("/info").await {
+            if let Ok(info) = client.info().await {
                 ctx.log_in(client, info);
             } else {
                 browser::session_set(TOKEN_KEY, None);
@@ -458,7 +462,7 @@ fn Login() -> impl IntoView {
         let client = Client::new(&ctx.base.get_value(), token.get_untracked().trim());
         busy.set(true);
         spawn_local(async move {
-            match client.get::<ServerInfo>("/info").await {
+            match client.info().await {
                 Ok(info) => {
                     error.set(None);
                     ctx.log_in(client, info);

@@ -197,6 +197,16 @@ pub fn problem(f: &Failure) -> AnyView {
     view! { <p class="tx-error" role="alert">{text}</p> }.into_any()
 }
 
+/// A load's state as its value, or the view that stands in for it: "Loading…" while it is
+/// on the way, the failure said plainly when it failed. Every page shows both the same way.
+pub fn ready<T>(state: Option<Result<T, Failure>>) -> Result<T, AnyView> {
+    match state {
+        None => Err(loading()),
+        Some(Err(e)) => Err(problem(&e)),
+        Some(Ok(v)) => Ok(v),
+    }
+}
+
 /// "Loading…" for a resource not yet answered.
 pub fn loading() -> AnyView {
     view! { <p class="tx-muted" role="status">"Loading…"</p> }.into_any()

@@ -6,7 +6,7 @@ use txstate_core::admin::DashboardRow;
 
 use crate::app::{Ctx, Page};
 use crate::browser;
-use crate::widgets::{self, bars, loading, pct, problem, when};
+use crate::widgets::{self, bars, pct, ready, when};
 
 /// The last 24 hours (oldest first) of every row summed: `(label, success, failure)`, hours
 /// without notifications included as zero.
@@ -62,25 +62,35 @@ const COLUMNS: [(Col, &str, bool); 6] = [
     (Col::Updated, "Last update", false),
 ];
 
-/// Sorts `rows` by `col`, ascending or not (name breaks ties).
+/// How `a` and `b` compare under `col`, ascending or not (name breaks ties).
+fn order_of(a: &DashboardRow, b: &DashboardRow, col: Col, ascending: bool) -> std::cmp::Ordering {
+    let o = match col {
+        Col::Name => a
+            .name
+            .to_ascii_lowercase()
+            .cmp(&b.name.to_ascii_lowercase()),
+        Col::Success => a.success.cmp(&b.success),
+        Col::Failure => a.failure.cmp(&b.failure),
+        Col::Pending => a.pending.cmp(&b.pending),
+        Col::Rate => a
+            .failure_rate_last_hour
+            .total_cmp(&b.failure_rate_last_hour),
+        Col::Updated => a.last_notified_at.cmp(&b.last_notified_at),
+    };
+    let o = if ascending { o } else { o.reverse() };
+    o.then_with(|| a.name.cmp(&b.name))
+}
+
+/// Sorts `rows` by `col` (stable). An insertion sort by hand: a dashboard has tens of rows, and
+/// one more instance of the standard library's sort costs ~4 KB of a module at its size budget.
 fn sort(rows: &mut [DashboardRow], col: Col, ascending: bool) {
-    rows.sort_by(|a, b| {
-        let o = match col {
-            Col::Name => a
-                .name
-                .to_ascii_lowercase()
-                .cmp(&b.name.to_ascii_lowercase()),
-            Col::Success => a.success.cmp(&b.success),
-            Col::Failure => a.failure.cmp(&b.failure),
-            Col::Pending => a.pending.cmp(&b.pending),
-            Col::Rate => a
-                .failure_rate_last_hour
-                .total_cmp(&b.failure_rate_last_hour),
-            Col::Updated => a.last_notified_at.cmp(&b.last_notified_at),
-        };
-        let o = if ascending { o } else { o.reverse() };
-        o.then_with(|| a.name.cmp(&b.name))
-    });
+    for i in 1..rows.len() {
+        let mut j = i;
+        while j > 0 && order_of(&rows[j], &rows[j - 1], col, ascending).is_lt() {
+            rows.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 #[component]
@@ -113,7 +123,7 @@ pub fn Dashboard() -> impl IntoView {
     let data = LocalResource::new(move || {
         ctx.changes.track();
         let client = ctx.client();
-        async move { client.get::<Vec<DashboardRow>>("/dashboard").await }
+        async move { client.dashboard().await }
     });
     view! {
         <section class="tx-page" aria-labelledby="dash-title">
@@ -121,14 +131,13 @@ pub fn Dashboard() -> impl IntoView {
             <p class="tx-muted">
                 "External Action deployments. Updates live as notifications arrive. A deployment alerts when more than its action's threshold of the notifications of the last 60 minutes failed; there is no minimum sample, so a single failed notification in a quiet hour alerts (a deployment failing completely at low volume is what staff most need to see)."
             </p>
-            {move || match data.get() {
-                None => loading(),
-                Some(Err(e)) => problem(&e),
-                Some(Ok(rows)) if rows.is_empty() => view! {
+            {move || match ready(data.get()) {
+                Err(waiting) => waiting,
+                Ok(rows) if rows.is_empty() => view! {
                     <p>"No External Action deployments yet: create one under Admin."</p>
                 }
                     .into_any(),
-                Some(Ok(mut rows)) => {
+                Ok(mut rows) => {
                     let series = last_day(&rows, browser::epoch_ms());
                     let (col, asc) = order.get();
                     sort(&mut rows, col, asc);
@@ -231,5 +240,17 @@ mod tests {
         assert_eq!(rows[0].name, "beta");
         sort(&mut rows, Col::Failure, false);
         assert_eq!(rows[0].name, "Alpha");
+        // Stable, and ties broken by name, over more rows than two.
+        let mut many: Vec<DashboardRow> = ["d", "b", "c", "a"]
+            .iter()
+            .map(|n| {
+                let mut r = row(vec![]);
+                r.name = (*n).into();
+                r
+            })
+            .collect();
+        sort(&mut many, Col::Success, true);
+        let names: Vec<&str> = many.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c", "d"]);
     }
 }

@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use txstate_core::report::SummaryRow;
 use txstate_core::Channel;
 
 use crate::app::{Ctx, Page};
 use crate::browser;
-use crate::widgets::{head, loading, pct, problem};
+use crate::widgets::{head, pct, problem, ready};
 
 #[component]
 pub fn Report(id: Option<String>) -> impl IntoView {
@@ -54,18 +53,17 @@ pub fn Report(id: Option<String>) -> impl IntoView {
 #[component]
 fn Summary(id: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let path = format!("/deployments/{}/report", crate::app::encode(&id));
-    let p = path.clone();
+    let dep = id.clone();
     let data = LocalResource::new(move || {
         ctx.changes.track();
-        let (client, p) = (ctx.client(), p.clone());
-        async move { client.get::<Vec<SummaryRow>>(&p).await }
+        let (client, dep) = (ctx.client(), dep.clone());
+        async move { client.report(&dep).await }
     });
     let error = RwSignal::new(None);
     let download = move |_| {
-        let (client, p, id) = (ctx.client(), path.clone(), id.clone());
+        let (client, id) = (ctx.client(), id.clone());
         spawn_local(async move {
-            match client.get_text(&p, "text/csv").await {
+            match client.report_csv(&id).await {
                 Ok(csv) => {
                     error.set(None);
                     browser::download(&format!("report-{id}.csv"), "text/csv", &csv);
@@ -77,10 +75,9 @@ fn Summary(id: String) -> impl IntoView {
     view! {
         <button type="button" id="tx-report-csv" on:click=download>"Download CSV"</button>
         {move || error.get().map(|e| problem(&e))}
-        {move || match data.get() {
-            None => loading(),
-            Some(Err(e)) => problem(&e),
-            Some(Ok(rows)) => view! {
+        {move || match ready(data.get()) {
+            Err(waiting) => waiting,
+            Ok(rows) => view! {
                 <div class="tx-scroll">
                 <table class="tx-table" data-testid="report">
                     {head(&["Response state", "Response code", "Description", "#Count", "#Percent"])}

@@ -10,7 +10,7 @@ use txstate_core::{validate, Api, Code, Options};
 use crate::api::Failure;
 use crate::app::{encode, Ctx, Page};
 use crate::browser;
-use crate::widgets::{loading, problem, verdict_banner, when};
+use crate::widgets::{problem, ready, verdict_banner, when};
 
 /// A link to another page of the app.
 fn link(ctx: Ctx, page: Page, text: String) -> impl IntoView {
@@ -45,17 +45,16 @@ fn not_replayable(e: &LogEntry) -> Option<&'static str> {
 #[component]
 pub fn Request(id: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let path = format!("/requests/{}", encode(&id));
     let data = RwSignal::new(None::<Result<LogEntry, Failure>>);
-    ctx.load(path, data);
+    let wanted = id.clone();
+    ctx.load(move |c| async move { c.request(&wanted).await }, data);
     view! {
         <section class="tx-page" aria-labelledby="req-title">
             <p><a href="#/requests">"← Request log"</a></p>
             <h1 id="req-title">"Request " <span class="tx-id">{id}</span></h1>
-            {move || match data.get() {
-                None => loading(),
-                Some(Err(e)) => problem(&e),
-                Some(Ok(e)) => detail(ctx, e),
+            {move || match ready(data.get()) {
+                Err(waiting) => waiting,
+                Ok(e) => detail(ctx, e),
             }}
         </section>
     }
@@ -71,13 +70,10 @@ fn Replays(entry: LogEntry) -> impl IntoView {
     // The replays so far: read once here and again after each replay (a plain task and a
     // signal: lighter than a resource in the module).
     let replays = RwSignal::new(None::<RequestPage>);
-    let list_path = StoredValue::new(format!("/requests?replayOf={}&limit=20", encode(&id)));
+    let list_query = StoredValue::new(format!("replayOf={}&limit=20", encode(&id)));
     let load = move || {
         spawn_local(async move {
-            let page = ctx
-                .client()
-                .get::<RequestPage>(&list_path.get_value())
-                .await;
+            let page = ctx.client().requests(&list_query.get_value()).await;
             replays.set(page.ok());
         });
     };
@@ -87,11 +83,7 @@ fn Replays(entry: LogEntry) -> impl IntoView {
         let id = id.clone();
         busy.set(true);
         spawn_local(async move {
-            let path = format!("/requests/{}/replay", encode(&id));
-            let r = ctx
-                .client()
-                .send::<_, LogEntry>("POST", &path, &serde_json::json!({}))
-                .await;
+            let r = ctx.client().replay(&id).await;
             outcome.set(Some(r));
             busy.set(false);
             load();

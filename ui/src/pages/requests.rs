@@ -4,12 +4,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use txstate_core::admin::{ApiUser, LogEntry, ReplaySummary, RequestPage};
+use txstate_core::admin::{LogEntry, ReplaySummary};
 use txstate_core::time::DateTime;
 
 use crate::api::Failure;
 use crate::app::{encode, Ctx, Page};
-use crate::widgets::{head, loading, problem, select_field, when};
+use crate::widgets::{head, problem, ready, select_field, when};
 
 /// Rows per page.
 const PAGE: u32 = 50;
@@ -161,7 +161,7 @@ pub fn Requests(query: String) -> impl IntoView {
     // API users by name, for the filter and the rows (a plain task and a signal).
     let users = RwSignal::new(Vec::<(String, String)>::new());
     spawn_local(async move {
-        if let Ok(list) = ctx.client().get::<Vec<ApiUser>>("/api-users").await {
+        if let Ok(list) = ctx.client().api_users().await {
             users.set(list.into_iter().map(|u| (u.api_key_id, u.name)).collect());
         }
     });
@@ -183,7 +183,7 @@ pub fn Requests(query: String) -> impl IntoView {
                 status: 0,
                 message: m,
             })?;
-            client.get::<RequestPage>(&format!("/requests?{qs}")).await
+            client.requests(&qs).await
         }
     });
     let go = move |f: &Filter, offset: u32| ctx.go(Page::Requests(f.address(offset)));
@@ -215,14 +215,7 @@ pub fn Requests(query: String) -> impl IntoView {
         };
         replaying.set(true);
         spawn_local(async move {
-            let r = ctx
-                .client()
-                .send::<_, ReplaySummary>(
-                    "POST",
-                    &format!("/requests/replay?{params}"),
-                    &serde_json::json!({}),
-                )
-                .await;
+            let r = ctx.client().replay_matching(&params).await;
             replayed.set(Some(r));
             replaying.set(false);
             ctx.changes.update(|n| *n += 1);
@@ -307,10 +300,9 @@ pub fn Requests(query: String) -> impl IntoView {
                     Err(e) => problem(&e),
                 })}
             </div>
-            {move || match data.get() {
-                None => loading(),
-                Some(Err(e)) => problem(&e),
-                Some(Ok(page)) => {
+            {move || match ready(data.get()) {
+                Err(waiting) => waiting,
+                Ok(page) => {
                     let f = applied.get_value();
                     let shown = format!(
                         "{}–{} of {}",
@@ -358,9 +350,7 @@ async fn export_all(ctx: Ctx, f: &Filter) -> Result<Vec<LogEntry>, Failure> {
     let mut out = Vec::new();
     loop {
         let qs = format!("limit=500&offset={}&{params}", out.len());
-        let page = client
-            .get::<RequestPage>(&format!("/requests?{qs}"))
-            .await?;
+        let page = client.requests(&qs).await?;
         let done =
             page.items.is_empty() || out.len() as u64 + page.items.len() as u64 >= page.total;
         out.extend(page.items);

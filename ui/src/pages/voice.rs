@@ -2,11 +2,10 @@
 //! durations, for all calls, each voice deployment, and the calls no deployment registered.
 
 use leptos::prelude::*;
-use txstate_core::admin::VoiceDashboardView as VoiceView;
 use txstate_core::voice_stats::{NamedCount, VoiceDashboard};
 
 use crate::app::Ctx;
-use crate::widgets::{loading, pct, problem};
+use crate::widgets::{pct, ready};
 
 /// A duration bucket's label: `5–15 s`, `600 s +`.
 pub fn bucket_label(from_s: u64, to_s: Option<u64>) -> String {
@@ -22,15 +21,14 @@ pub fn Voice() -> impl IntoView {
     let data = LocalResource::new(move || {
         ctx.changes.track();
         let client = ctx.client();
-        async move { client.get::<VoiceView>("/voice/dashboard").await }
+        async move { client.voice_dashboard().await }
     });
     view! {
         <section class="tx-page" aria-labelledby="voice-title">
             <h1 id="voice-title">"Voice calls"</h1>
-            {move || match data.get() {
-                None => loading(),
-                Some(Err(e)) => problem(&e),
-                Some(Ok(v)) => view! {
+            {move || match ready(data.get()) {
+                Err(waiting) => waiting,
+                Ok(v) => view! {
                     {figures("All calls", &v.total)}
                     {v.deployments.iter().map(|d| figures(&format!("{} ({})", d.name, d.deployment_id), &d.figures)).collect_view()}
                     {(v.unassigned.calls > 0).then(|| figures("Unassigned (transaction-id not registered under a deployment)", &v.unassigned))}

@@ -126,15 +126,7 @@ pub fn Actions() -> impl IntoView {
         };
         let target = form.editing.get_untracked();
         spawn_local(async move {
-            let client = ctx.client();
-            let r = match &target {
-                Some(id) => {
-                    client
-                        .send::<_, Action>("PUT", &format!("/actions/{}", encode(id)), &body)
-                        .await
-                }
-                None => client.send::<_, Action>("POST", "/actions", &body).await,
-            };
+            let r = ctx.client().save_action(target.as_deref(), &body).await;
             if r.is_ok() {
                 form.fill(None);
             }
@@ -176,10 +168,7 @@ pub fn Actions() -> impl IntoView {
             for d in &deps {
                 let body = json!({"name": d.name, "channel": d.channel, "type": d.kind,
                     "status": d.status, "actionId": if to.is_empty() { Value::Null } else { Value::String(to.clone()) }});
-                if let Err(e) = client
-                    .send::<_, Deployment>("PUT", &format!("/deployments/{}", encode(&d.id)), &body)
-                    .await
-                {
+                if let Err(e) = client.save_deployment(Some(&d.id), &body).await {
                     outcome.set(Some(Err(e)));
                     ctx.reload_catalog();
                     return;

@@ -6,7 +6,6 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde_json::{json, Value};
-use txstate_core::admin::Registered;
 use txstate_core::{Channel, Deployment, DeploymentStatus, DeploymentType};
 
 use super::{delete_confirmed, form_error, outcome_view, Outcome};
@@ -126,23 +125,7 @@ pub fn Deployments(open: Option<String>) -> impl IntoView {
         let body = form.body();
         let target = form.editing.get_untracked();
         spawn_local(async move {
-            let client = ctx.client();
-            let r = match &target {
-                Some(id) => {
-                    client
-                        .send::<_, Deployment>(
-                            "PUT",
-                            &format!("/deployments/{}", encode(id)),
-                            &body,
-                        )
-                        .await
-                }
-                None => {
-                    client
-                        .send::<_, Deployment>("POST", "/deployments", &body)
-                        .await
-                }
-            };
+            let r = ctx.client().save_deployment(target.as_deref(), &body).await;
             if r.is_ok() {
                 form.blank("");
             }
@@ -265,10 +248,9 @@ fn Register(id: String, close: RwSignal<Option<String>>) -> impl IntoView {
         busy.set(true);
         spawn_local(async move {
             let client = ctx.client();
-            let path = format!("/deployments/{}/transactions", encode(&dep));
             let (mut received, mut registered) = (0u64, 0u64);
             for chunk in ids.chunks(CHUNK) {
-                match client.send::<_, Registered>("POST", &path, &chunk).await {
+                match client.register_transactions(&dep, chunk).await {
                     Ok(r) => {
                         received += r.received;
                         registered += r.registered;

@@ -11,7 +11,7 @@ use super::{delete_confirmed, form_error, outcome_view, Outcome};
 use crate::api::Failure;
 use crate::app::{encode, Ctx};
 use crate::browser;
-use crate::widgets::{head, loading, problem, text_field, when};
+use crate::widgets::{head, ready, text_field, when};
 
 /// A secret the server returns once.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -39,7 +39,7 @@ pub fn ApiUsers() -> impl IntoView {
     let secret = RwSignal::new(None::<(String, String)>);
     let copied = RwSignal::new(false);
     let users = RwSignal::new(None::<Result<Vec<ApiUser>, Failure>>);
-    let refresh = move || ctx.load("/api-users".into(), users);
+    let refresh = move || ctx.load(|c| async move { c.api_users().await }, users);
     refresh();
     let (name, notify, voice, requests, per) = (
         RwSignal::new(String::new()),
@@ -107,9 +107,7 @@ pub fn ApiUsers() -> impl IntoView {
             let client = ctx.client();
             match target {
                 Some(id) => {
-                    let r = client
-                        .send::<_, ApiUser>("PATCH", &format!("/api-users/{}", encode(&id)), &body)
-                        .await;
+                    let r = client.update_api_user(&id, &body).await;
                     if r.is_ok() {
                         fill(None);
                     }
@@ -129,7 +127,7 @@ pub fn ApiUsers() -> impl IntoView {
                     refresh();
                 }
                 None => {
-                    let r = client.send::<_, Value>("POST", "/api-users", &body).await;
+                    let r = client.create_api_user(&body).await;
                     if r.is_ok() {
                         fill(None);
                     }
@@ -140,24 +138,14 @@ pub fn ApiUsers() -> impl IntoView {
     };
     let patch = move |id: String, body: Value, done: &'static str| {
         spawn_local(async move {
-            let r = ctx
-                .client()
-                .send::<_, ApiUser>("PATCH", &format!("/api-users/{}", encode(&id)), &body)
-                .await;
+            let r = ctx.client().update_api_user(&id, &body).await;
             outcome.set(Some(r.map(|u| format!("{done}: {}.", u.name))));
             refresh();
         });
     };
     let add_key = move |id: String| {
         spawn_local(async move {
-            let r = ctx
-                .client()
-                .send::<_, Value>(
-                    "POST",
-                    &format!("/api-users/{}/secret-keys", encode(&id)),
-                    &json!({}),
-                )
-                .await;
+            let r = ctx.client().add_secret_key(&id).await;
             show_secret(r, "Second key");
         });
     };
@@ -200,10 +188,9 @@ pub fn ApiUsers() -> impl IntoView {
                     </div>
                 }
             })}
-            {move || match users.get() {
-                None => loading(),
-                Some(Err(e)) => problem(&e),
-                Some(Ok(list)) => view! {
+            {move || match ready(users.get()) {
+                Err(waiting) => waiting,
+                Ok(list) => view! {
                     <div class="tx-scroll">
                         <table class="tx-table" data-testid="api-users">
                             {head(&["User", "Grants", "Rate limit", "Keys", "Created", ""])}
