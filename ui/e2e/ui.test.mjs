@@ -79,6 +79,21 @@ async function checkUsable(page, width) {
       .map((el) => el.outerHTML.slice(0, 80)),
   );
   assert.deepEqual(unlabelled, [], "every control is labelled");
+  // Beside: the label's box, grown by 24 px, touches its control's (not a label in one grid
+  // cell and its input in another).
+  const apart = await page.evaluate(() =>
+    [...document.querySelectorAll("input, select, textarea")]
+      .filter((el) => el.type !== "hidden" && el.offsetParent !== null && el.labels?.length)
+      .filter((el) => {
+        const c = el.getBoundingClientRect();
+        return ![...el.labels].some((label) => {
+          const l = label.getBoundingClientRect();
+          return l.left - 24 < c.right && c.left < l.right + 24 && l.top - 24 < c.bottom && c.top < l.bottom + 24;
+        });
+      })
+      .map((el) => el.id || el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(apart, [], "every control's label is beside it");
   const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scroll <= width, `no sideways scrolling at ${width} px (scrollWidth ${scroll})`);
 }
