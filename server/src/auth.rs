@@ -17,8 +17,15 @@ pub fn new_secret() -> String {
     hex(&bytes)
 }
 
+/// Lowercase hex (every partner request hashes its key: no `format!` per byte).
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
 }
 
 /// SHA-256 of a secret, hex. Secrets are 256 random bits, so a fast hash is the right one: no

@@ -85,7 +85,7 @@ pub struct Config {
     #[arg(long, env = "TXSTATE_PG_POOL_SIZE", default_value_t = 16)]
     pub pg_pool_size: usize,
 
-    /// SQLite only: most writes committed in one transaction (group commit).
+    /// Most writes committed in one transaction (group commit; on PostgreSQL, notifications).
     #[arg(long, env = "TXSTATE_MAX_BATCH", default_value_t = 256)]
     pub max_batch: usize,
 

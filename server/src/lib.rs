@@ -90,6 +90,7 @@ async fn open_store(
             PostgresStore::open(
                 &config.database_url,
                 config.pg_pool_size,
+                config.max_batch,
                 config.pg_ca_file.as_deref(),
                 metrics,
             )

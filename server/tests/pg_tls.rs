@@ -168,7 +168,7 @@ impl Drop for Cluster {
 }
 
 async fn open(url: &str, ca: Option<&Path>) -> Result<Arc<dyn Store>, String> {
-    let store = PostgresStore::open(url, 2, ca, Arc::new(Metrics::default())).await?;
+    let store = PostgresStore::open(url, 2, 256, ca, Arc::new(Metrics::default())).await?;
     Ok(Arc::new(store))
 }
 

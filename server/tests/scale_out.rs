@@ -368,3 +368,41 @@ async fn throttling_holds_across_servers_and_events_reach_both() {
     assert_eq!(admitted, 10, "ten per hour across both servers");
     assert_eq!(waits.len(), 21);
 }
+
+/// Requests that arrive together are admitted in batches (one database call for all of a
+/// user's waiting requests): a concurrent burst over both servers still gets exactly the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_concurrent_burst_over_both_servers_gets_exactly_the_limit() {
+    let Some((_db, a, b)) = two_servers().await else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let (deps, key) = provision(&http, &a, &b, Some((25, 3600))).await;
+    let servers = Arc::new([a, b]);
+    let burst = (0..100u64).map(|i| {
+        let (servers, http, key, dep) =
+            (servers.clone(), http.clone(), key.clone(), deps[0].clone());
+        tokio::spawn(async move {
+            let body = body(&dep, &format!("CC02_B{i}"), i);
+            servers[(i % 2) as usize].notify(&http, &key, &body).await
+        })
+    });
+    let mut admitted = 0;
+    let mut refused = 0;
+    for answer in futures_util::future::join_all(burst).await {
+        let (st, v) = answer.expect("a request task");
+        match st {
+            200 => admitted += 1,
+            429 => {
+                refused += 1;
+                assert!(v["code"] == 429, "{v}");
+            }
+            other => panic!("{other}: {v}"),
+        }
+    }
+    assert_eq!(
+        (admitted, refused),
+        (25, 75),
+        "the limit is 25 an hour, across both servers"
+    );
+}

@@ -27,8 +27,9 @@ cargo xtask <task>
   ui             build the web UI into dist/ (trunk; the server embeds it when built next)
   wasm [test]    build the npm package into wasm/pkg/ and pack it into target/npm/; with
                  `test`, also install the tarball into a fresh project and run its tests
-  bench          benchmarks: core vs jsonschema, the npm package vs ajv, server load,
-                 scale-out (SQLite vs PostgreSQL with one and two server processes)
+  bench          benchmarks: core vs jsonschema, the npm package vs ajv, the release server
+                 vs axum's hello-world under wrk (SQLite; PostgreSQL with one and two
+                 servers), dashboards at 1M notifications
   verdicts       native verdicts of JSONL cases on stdin (used by the package's parity test)
   fuzz <target>  cargo fuzz for a while [seconds, default 600]: notify | voice (a validator
                  never fails), json (the body reader against serde_json)
@@ -313,13 +314,34 @@ fn bench() -> Result {
     let mut c = Command::new("node");
     c.arg("wasm/bench/ajv.mjs").current_dir(root());
     step("npm package vs ajv (Node)", c)?;
+    tools::wrk()?;
+    let mut c = cargo();
+    c.args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "txstate-server",
+        "--bin",
+        "txstate-server",
+        "--example",
+        "hello",
+    ]);
+    step("build the release server and the hello-world anchor", c)?;
+    let mut c = Command::new("bash");
+    c.args([
+        "server/benches/wrk/compare.sh",
+        "target/release/txstate-server",
+        "target/release/examples/hello",
+    ])
+    .current_dir(root());
     step(
-        "server load: notify vs hello-world, dashboards at 1M notifications",
-        server_bench("load"),
+        "notify under wrk: hello-world, SQLite, PostgreSQL with one and with two servers",
+        c,
     )?;
     step(
-        "scale-out: notify on SQLite, PostgreSQL with one and with two server processes",
-        server_bench("scale"),
+        "dashboards and report at 1M notifications",
+        server_bench("dashboards"),
     )
 }
 

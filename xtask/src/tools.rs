@@ -63,20 +63,29 @@ pub fn npm() -> Result {
 
 /// Debian's Chromium, for the browser tests (never a browser downloaded by a test tool).
 pub fn chromium() -> Result {
-    if Path::new(crate::CHROMIUM).exists() {
+    debian(crate::CHROMIUM, "chromium", "the browser tests")
+}
+
+/// Debian's wrk, the load generator of the server benchmark.
+pub fn wrk() -> Result {
+    debian("/usr/bin/wrk", "wrk", "the server benchmark")
+}
+
+/// A Debian package, installed unless `binary` is already there.
+fn debian(binary: &str, package: &str, needed_by: &str) -> Result {
+    if Path::new(binary).exists() {
         return Ok(());
     }
+    let why = |e: String| {
+        format!("{e}\n{package} is needed for {needed_by}: install Debian's `{package}` package")
+    };
     let mut update = Command::new("apt-get");
     update.arg("update");
-    step("apt-get update", update).map_err(|e| {
-        format!(
-            "{e}\nChromium is needed for the browser tests: install Debian's `chromium` package"
-        )
-    })?;
+    step("apt-get update", update).map_err(why)?;
     let mut c = Command::new("apt-get");
-    c.args(["install", "-y", "--no-install-recommends", "chromium"])
+    c.args(["install", "-y", "--no-install-recommends", package])
         .env("DEBIAN_FRONTEND", "noninteractive");
-    step("install chromium", c)
+    step(&format!("install {package}"), c).map_err(why)
 }
 
 /// schemathesis's version (PyPI), for the OpenAPI test.

@@ -3,7 +3,8 @@
 # shared machine, unlike time):
 #   server/benches/wrk/instructions.sh BINARY [VAR=value ...]
 # A fresh SQLite database with the demo data; 200 notifications to warm up, then 2,000 sent
-# one at a time over one keep-alive connection with instrumentation on.
+# one at a time over one keep-alive connection with instrumentation on. CALLGRIND_OUT=FILE
+# keeps the profile.
 set -euo pipefail
 bin=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,5 +32,7 @@ drive 2000
 callgrind_control -i off $pid >/dev/null 2>&1
 callgrind_control -d $pid >/dev/null 2>&1
 total=$(grep -h '^totals:' "$counts"/cg.out.* | awk '{print $2}' | head -1)
+# CALLGRIND_OUT=FILE keeps the profile (callgrind_annotate FILE reads it by function).
+[ -n "${CALLGRIND_OUT:-}" ] && cp "$(ls "$counts"/cg.out.* | head -1)" "$CALLGRIND_OUT"
 rm -rf "$counts"
 echo "instructions per notification: $((total / 2000))"

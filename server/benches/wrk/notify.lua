@@ -1,7 +1,7 @@
 counter = 0
 local key = os.getenv("KEY")
 math.randomseed(os.time())
-local run = math.random(1000000000)
+local run = os.getenv("RUN") or math.random(1000000000)
 request = function()
   counter = counter + 1
   local state = "531"

@@ -1,21 +1,38 @@
-# Sourced by run.sh and instructions.sh: start_server [WRAPPER...] -- BINARY [VAR=value ...]
-# starts BINARY (under WRAPPER, e.g. valgrind) on a fresh SQLite database with the demo data,
-# waits for /readyz, creates an API user without a throttle, and sets $dir, $port, $pid, $key.
-# The server is stopped and $dir removed on exit.
+# Sourced by the scripts beside it.
+#   start_server [WRAPPER...] -- BINARY [VAR=value ...]
+# starts BINARY (under WRAPPER, e.g. valgrind) on a fresh SQLite database with the demo data
+# (a VAR=value can name another database: TXSTATE_DATABASE_URL=postgres://...), waits for
+# /readyz and creates an API user without a throttle, unless $key is already set (a second
+# server on the same database). Sets $dir, $port, $pid and $key; every server started is
+# stopped, and its directory removed, on exit.
+started=()
+stop_all() {
+  local p
+  for p in "${started[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "${dirs[@]}"
+}
+dirs=()
+trap stop_all EXIT
 start_server() {
   local wrapper=()
   while [ "$1" != "--" ]; do wrapper+=("$1"); shift; done
   shift
   local bin=$1; shift
-  dir=$(mktemp -d); port=$((20000 + RANDOM % 10000))
+  dir=$(mktemp -d); dirs+=("$dir"); port=$((20000 + RANDOM % 10000))
   local admin=bench-admin-token-0123456789
-  env "$@" TXSTATE_BIND=127.0.0.1:$port TXSTATE_DATABASE_URL=sqlite://$dir/t.db \
-    TXSTATE_ADMIN_TOKEN=$admin TXSTATE_DEMO=true "${wrapper[@]}" "$bin" > "$dir/log" 2>&1 &
-  pid=$!
-  trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-  key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
-    -H 'content-type: application/json' \
-    -d '{"name":"bench","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+  env TXSTATE_DATABASE_URL="sqlite://$dir/t.db" TXSTATE_DEMO=true "$@" \
+    TXSTATE_BIND=127.0.0.1:$port TXSTATE_ADMIN_TOKEN=$admin "${wrapper[@]}" "$bin" > "$dir/log" 2>&1 &
+  pid=$!; started+=("$pid")
+  local i
+  for i in $(seq 600); do  # polls readiness for up to 2 minutes (valgrind starts slowly)
+    curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$dir/log"; return 1; }
+    sleep 0.2
+  done
+  if [ -z "${key:-}" ]; then
+    key=$(curl -s -X POST "http://127.0.0.1:$port/admin/api/api-users" -H "authorization: Bearer $admin" \
+      -H 'content-type: application/json' \
+      -d '{"name":"bench","grants":["notify"],"rateLimit":{"requests":1000000000,"perSeconds":1}}' |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
+  fi
 }

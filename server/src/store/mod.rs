@@ -4,11 +4,13 @@
 
 mod pg_tls;
 mod postgres;
+mod postgres_batch;
 mod postgres_impl;
 mod postgres_writes;
 pub mod shared;
 mod sqlite;
 mod sqlite_impl;
+mod sqlite_sync;
 mod sqlite_writes;
 
 use futures_util::future::BoxFuture;

@@ -1,7 +1,7 @@
-//! The PostgreSQL backend, for several servers on one database. Each write is one
-//! transaction on a pooled connection (PostgreSQL commits concurrent transactions with shared
-//! WAL flushes, so there is no batching of our own); request log lines are queued and written
-//! by one task in multi-row inserts. Servers tell each other of changes with NOTIFY on the
+//! The PostgreSQL backend, for several servers on one database. Notifications are recorded in
+//! batches, one statement and one commit each (`postgres_batch.rs`); every other write is one
+//! transaction on a pooled connection; request log lines are queued and written by one task
+//! in multi-row inserts. Servers tell each other of changes with NOTIFY on the
 //! channel `txstate` and hear them with LISTEN on a connection of their own.
 
 use std::path::Path;
@@ -17,6 +17,7 @@ use tokio_postgres::AsyncMessage;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::pg_tls::{split_url, TlsSettings};
+use super::postgres_batch::{self, QueuedAdmission, QueuedNotification};
 use crate::metrics::Metrics;
 
 use super::{Event, LogEntry, StoreResult};
@@ -27,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0002_alert_states.sql"),
     include_str!("../../migrations/postgres/0003_request_ids.sql"),
     include_str!("../../migrations/postgres/0004_replays.sql"),
+    include_str!("../../migrations/postgres/0005_batches.sql"),
 ];
 
 /// The NOTIFY channel the servers of one database share.
@@ -59,6 +61,11 @@ pub struct PostgresStore {
     pub(super) changes: broadcast::Sender<Event>,
     pub(super) slot: u32,
     pub(super) metrics: Arc<Metrics>,
+    /// Notifications wait here for their batch (taken at shutdown: the batcher then ends).
+    pub(super) notifications: Mutex<Option<mpsc::Sender<QueuedNotification>>>,
+    /// Requests wait here for the throttle (likewise).
+    pub(super) admissions: Mutex<Option<mpsc::Sender<QueuedAdmission>>>,
+    batchers: Mutex<Vec<JoinHandle<()>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     log_writer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -110,6 +117,7 @@ impl PostgresStore {
     pub async fn open(
         url: &str,
         pool_size: usize,
+        max_batch: usize,
         ca_file: Option<&Path>,
         metrics: Arc<Metrics>,
     ) -> StoreResult<PostgresStore> {
@@ -144,6 +152,14 @@ impl PostgresStore {
         let (outbox, out_rx) = mpsc::unbounded_channel();
         let (changes, _) = broadcast::channel(1024);
         let log_writer = tokio::spawn(log_loop(pool.clone(), log_rx));
+        let slot = slot.rem_euclid(100) as u32;
+        let max_batch = max_batch.max(1);
+        let (notifications, queue) = mpsc::channel(16 * max_batch);
+        let (admissions, admit_queue) = mpsc::channel(16 * max_batch);
+        let batchers = vec![
+            postgres_batch::notifications(pool.clone(), metrics.clone(), slot, queue, max_batch),
+            postgres_batch::admissions(pool.clone(), admit_queue, max_batch),
+        ];
         let (listening, ready) = oneshot::channel();
         let tasks = vec![
             tokio::spawn(publish_loop(pool.clone(), out_rx, origin.clone())),
@@ -156,6 +172,9 @@ impl PostgresStore {
                 t.abort();
             }
             log_writer.abort();
+            for b in &batchers {
+                b.abort();
+            }
             return Err("could not LISTEN for the other servers' changes within 30 s".into());
         }
         Ok(PostgresStore {
@@ -163,8 +182,11 @@ impl PostgresStore {
             logs,
             outbox,
             changes,
-            slot: (slot.rem_euclid(100)) as u32,
+            slot,
             metrics,
+            notifications: Mutex::new(Some(notifications)),
+            admissions: Mutex::new(Some(admissions)),
+            batchers: Mutex::new(batchers),
             tasks: Mutex::new(tasks),
             log_writer: Mutex::new(Some(log_writer)),
         })
@@ -191,6 +213,17 @@ impl PostgresStore {
     /// Writes what is queued, stops the background tasks and closes the pool.
     pub(super) fn shutdown(&self) -> BoxFuture<'_, ()> {
         async move {
+            // Closing the queues ends the batchers once everything queued is answered.
+            drop(self.notifications.lock().ok().and_then(|mut q| q.take()));
+            drop(self.admissions.lock().ok().and_then(|mut q| q.take()));
+            let batchers = self
+                .batchers
+                .lock()
+                .map(|mut b| std::mem::take(&mut *b))
+                .unwrap_or_default();
+            for b in batchers {
+                let _ = b.await;
+            }
             let _ = self.flush_logs().await;
             let writer = self.log_writer.lock().ok().and_then(|mut w| w.take());
             if let Some(w) = writer {
@@ -210,7 +243,7 @@ impl PostgresStore {
     }
 }
 
-async fn connection(pool: &Pool) -> StoreResult<Object> {
+pub(super) async fn connection(pool: &Pool) -> StoreResult<Object> {
     pool.get().await.map_err(|e| match e {
         deadpool_postgres::PoolError::Backend(e) => {
             format!("cannot reach PostgreSQL: {}", db_err(e))

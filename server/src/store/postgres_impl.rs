@@ -10,6 +10,7 @@ use txstate_core::report::OutcomeCount;
 use txstate_core::{Action, Catalog, Deployment, ResponseState};
 
 use super::postgres::{db_err, err, LogMsg, PostgresStore};
+use super::postgres_batch;
 use super::postgres_writes::{self, retrying};
 use super::shared::{
     chart_start, dashboard_row, key_slots, log_filters, page, where_clause, FilterValue, Totals,
@@ -354,13 +355,16 @@ impl Store for PostgresStore {
     }
 
     fn record_notification(&self, w: NotifyWrite) -> BoxFuture<'_, StoreResult<NotifyOutcome>> {
-        async move { retrying(self, |c| postgres_writes::notification(c, &w)).await }.boxed()
+        postgres_batch::ask(&self.notifications, w)
     }
 
     fn record_voice(&self, w: VoiceWrite) -> BoxFuture<'_, StoreResult<VoiceOutcome>> {
         async move {
             let payload = serde_json::to_string(&w.payload).map_err(err)?;
-            retrying(self, |c| postgres_writes::voice(c, &w, &payload)).await
+            retrying(&self.pool, &self.metrics, 1, |c| {
+                postgres_writes::voice(c, &w, &payload)
+            })
+            .await
         }
         .boxed()
     }
@@ -470,27 +474,8 @@ impl Store for PostgresStore {
         limit: RateLimit,
         _now_us: u64,
     ) -> BoxFuture<'_, StoreResult<Result<(), u64>>> {
-        async move {
-            let requests = i64::from(limit.requests.max(1));
-            let window = i64::from(limit.per_seconds.max(1)) * 1_000_000;
-            let interval = window / requests;
-            let c = self.client().await?;
-            let st = c
-                .prepare_cached("SELECT txstate_admit($1, $2, $3)")
-                .await
-                .map_err(db_err)?;
-            let wait_us: i64 = c
-                .query_one(&st, &[&user, &interval, &(window - interval)])
-                .await
-                .map_err(db_err)?
-                .get(0);
-            Ok(if wait_us <= 0 {
-                Ok(())
-            } else {
-                Err((wait_us as u64).div_ceil(1_000_000))
-            })
-        }
-        .boxed()
+        // The database's clock decides (servers' clocks may differ).
+        postgres_batch::ask(&self.admissions, (user, limit))
     }
 
     fn reset_throttle(&self, user: String) -> BoxFuture<'_, StoreResult<()>> {

@@ -1,5 +1,5 @@
 //! The writes that carry the contract's rules on PostgreSQL (as `sqlite_writes.rs` on
-//! SQLite): each is one transaction, so the counts move with the rows they count. Two servers
+//! SQLite; notifications are batched: `postgres_batch.rs`): each is one transaction, so the counts move with the rows they count. Two servers
 //! writing the same transaction meet at its row: the insert that loses waits for the winner's
 //! commit, then reads the row `FOR UPDATE` and compares with what is stored then. Counter rows
 //! are locked in one order, so writers never deadlock one another; should the database still
@@ -8,38 +8,38 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use deadpool_postgres::Object;
+use deadpool_postgres::{Object, Pool};
 use tokio_postgres::error::SqlState;
 use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
-use super::postgres::{db_err, PostgresStore};
-use super::{NotifyOutcome, NotifyWrite, StoreResult, VoiceOutcome, VoiceWrite};
-use crate::metrics::Writer;
-
-/// Counter rows per key: each notification adds to one, chosen at random.
-const SHARDS: u16 = 16;
+use super::postgres::{connection, db_err};
+use super::{StoreResult, VoiceOutcome, VoiceWrite};
+use crate::metrics::{Metrics, Writer};
 
 /// How often a transaction aborted by a deadlock or a serialization failure is run again.
 const ATTEMPTS: usize = 5;
 
 type PgResult<T> = Result<T, tokio_postgres::Error>;
 
-/// Runs `f` on a pooled connection, again when the database aborted it as a deadlock or a
-/// serialization failure.
-pub async fn retrying<T, F, Fut>(store: &PostgresStore, mut f: F) -> StoreResult<T>
+/// Runs `f` (`size` writes) on a pooled connection, again when the database aborted it as a
+/// deadlock or a serialization failure.
+pub async fn retrying<T, F, Fut>(
+    pool: &Pool,
+    metrics: &Metrics,
+    size: usize,
+    mut f: F,
+) -> StoreResult<T>
 where
     F: FnMut(Object) -> Fut,
     Fut: Future<Output = PgResult<T>>,
 {
     let mut attempt = 1;
     loop {
-        let client = store.client().await?;
+        let client = connection(pool).await?;
         let started = std::time::Instant::now();
         match f(client).await {
             Ok(v) => {
-                store
-                    .metrics
-                    .observe_batch(Writer::Postgres, 1, started.elapsed());
+                metrics.observe_batch(Writer::Postgres, size, started.elapsed());
                 return Ok(v);
             }
             Err(e)
@@ -56,40 +56,6 @@ where
             Err(e) => return Err(db_err(e)),
         }
     }
-}
-
-/// Records a notification (`txstate_notify()` in the migration: one round trip): same outcome
-/// again, nothing changes; another outcome replaces the earlier one, the counts move, and both
-/// stay in the history.
-pub async fn notification(c: Object, w: &NotifyWrite) -> PgResult<NotifyOutcome> {
-    let p = &w.payload;
-    let shard = (rand::random::<u16>() % SHARDS) as i16;
-    let st = c
-        .prepare_cached("SELECT outcome, operation_id FROM txstate_notify($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-        .await?;
-    let row = c
-        .query_one(
-            &st,
-            &[
-                &p.deployment_id.as_ref(),
-                &p.ref_trans_id.as_ref(),
-                &w.transaction_id,
-                &p.response_state.as_str(),
-                &p.response_code.as_deref(),
-                &p.response_desc.as_deref(),
-                &p.response_time.as_deref(),
-                &p.additional_info.as_deref(),
-                &w.at_ms,
-                &shard,
-            ],
-        )
-        .await?;
-    let outcome: &str = row.get(0);
-    Ok(match outcome {
-        "new" => NotifyOutcome::New,
-        "replaced" => NotifyOutcome::Replaced,
-        _ => NotifyOutcome::Repeat(row.get(1)),
-    })
 }
 
 /// Records a voice update: an older call-endtime than the stored one is a stale retry; the

@@ -1,10 +1,13 @@
-//! The SQLite backend: a file in WAL mode with `synchronous = FULL`, so a committed
-//! transaction survives a crash. One writer thread owns the write connection and commits
-//! queued writes in batches (group commit): every write of a batch is acknowledged only after
-//! its COMMIT returned, and one fsync serves the whole batch. Reads use a small pool of
-//! read-only connections, which WAL lets run beside the writer.
+//! The SQLite backend: a file in WAL mode. One writer thread owns the write connection and
+//! commits queued writes in batches (group commit); the counts a batch moves are summed and
+//! written once, just before its COMMIT. Every write is acknowledged only once its commit is
+//! on disk: a second thread flushes the write-ahead log (one fsync for every batch committed
+//! since the last one) and then answers, while the writer goes on with the next batch
+//! (`sqlite_sync.rs`, which also holds the checkpointer). Reads use a small pool of read-only
+//! connections, which WAL lets run beside the writer.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -14,6 +17,8 @@ use futures_util::FutureExt;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
+use super::sqlite_sync::{checkpointer, syncer};
+use super::sqlite_writes::{Line, Tally};
 use super::{LogEntry, StoreResult};
 use crate::metrics::{Metrics, Writer};
 
@@ -26,17 +31,24 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// What a job tells the writer after running: whether to keep its changes, and what to do
-/// once the batch's COMMIT has returned.
-type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
+/// once the batch's commit is on disk (or has failed).
+pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection, &mut Tally) -> (bool, Finish) + Send>;
+
+/// Statements the writer keeps prepared (more than the writes of one batch use together).
+const STATEMENT_CACHE: usize = 64;
 
 /// The SQLite store.
 pub struct SqliteStore {
     path: PathBuf,
     /// Request log lines wait here; the writer adds them to the batch it commits next.
-    logs: Arc<Mutex<Vec<LogEntry>>>,
+    logs: Arc<Mutex<Vec<Line>>>,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
+    /// Told to stop at shutdown (it checkpoints one last time).
+    checkpoints: Mutex<Option<(std::sync::mpsc::Sender<()>, JoinHandle<()>)>>,
+    /// Ends once the writer has (its queue closes with the writer).
+    syncer: Mutex<Option<JoinHandle<()>>>,
     pub(super) readers: Arc<Mutex<Vec<Connection>>>,
     /// The throttle's windows: one process owns a SQLite file, so they live here.
     pub(super) throttle: crate::throttle::Throttle,
@@ -62,23 +74,40 @@ impl SqliteStore {
     /// writer.
     pub fn open(path: &Path, max_batch: usize, metrics: Arc<Metrics>) -> StoreResult<SqliteStore> {
         let mut conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // COMMIT does not wait for the disk (synchronous = NORMAL): the syncer flushes the
+        // log before any write is acknowledged. The checkpointer checkpoints; the writer never
+        // does (wal_autocheckpoint = 0).
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;
+             PRAGMA wal_autocheckpoint = 0;",
         )
         .map_err(err)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn)?;
+        let commits = Arc::new(AtomicU64::new(0));
+        let checkpoints = checkpointer(path, commits.clone())?;
+        let (synced, syncer) = syncer(path)?;
         let (tx, rx) = mpsc::channel::<Job>(16 * max_batch.max(1));
         let logs = Arc::new(Mutex::new(Vec::new()));
         let writer_logs = logs.clone();
         let writer = std::thread::Builder::new()
             .name("txstate-writer".into())
-            .spawn(move || write_loop(conn, rx, max_batch.max(1), &metrics, &writer_logs))
+            .spawn(move || {
+                let queues = Queues {
+                    jobs: rx,
+                    logs: &writer_logs,
+                    synced,
+                };
+                write_loop(conn, queues, max_batch.max(1), &metrics, &commits);
+            })
             .map_err(err)?;
         Ok(SqliteStore {
             path: path.to_owned(),
             logs,
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
+            checkpoints: Mutex::new(Some(checkpoints)),
+            syncer: Mutex::new(Some(syncer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             throttle: crate::throttle::Throttle::default(),
             changes: tokio::sync::broadcast::channel(1).0,
@@ -92,10 +121,20 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
+        self.write_counted(move |conn, _| f(conn))
+    }
+
+    /// As [`write`](Self::write), for a write that moves counts: it adds them to the batch's
+    /// tally.
+    pub(super) fn write_counted<T, F>(&self, f: F) -> BoxFuture<'static, StoreResult<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection, &mut Tally) -> rusqlite::Result<T> + Send + 'static,
+    {
         let sender = self.jobs.lock().ok().and_then(|g| g.clone());
         let (done, result) = oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |conn| {
-            let r = f(conn);
+        let job: Job = Box::new(move |conn, tally| {
+            let r = f(conn, tally);
             let keep = r.is_ok();
             let finish: Finish = Box::new(move |commit| {
                 let _ = done.send(commit.and(r.map_err(err)));
@@ -131,10 +170,11 @@ impl SqliteStore {
     /// Adds a request log line to the next batch. The first line of an empty buffer wakes the
     /// writer (with an empty job), so lines never wait for other traffic.
     pub(super) fn log(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
+        let line = Line::from(entry);
         let was_empty = match self.logs.lock() {
             Ok(mut logs) => {
                 let empty = logs.is_empty();
-                logs.push(entry);
+                logs.push(line);
                 empty
             }
             Err(_) => {
@@ -186,15 +226,25 @@ impl SqliteStore {
         .boxed()
     }
 
-    /// Stops taking writes and waits for the writer to commit what is queued.
+    /// Stops taking writes, waits for the writer to commit what is queued, then for a last
+    /// checkpoint.
     pub(super) fn shutdown(&self) -> BoxFuture<'_, ()> {
         let sender = self.jobs.lock().ok().and_then(|mut g| g.take());
         let writer = self.writer.lock().ok().and_then(|mut g| g.take());
+        let checkpoints = self.checkpoints.lock().ok().and_then(|mut g| g.take());
+        let syncer = self.syncer.lock().ok().and_then(|mut g| g.take());
         async move {
             drop(sender);
-            if let Some(w) = writer {
-                let _ = tokio::task::spawn_blocking(move || w.join()).await;
-            }
+            let _ = tokio::task::spawn_blocking(move || {
+                for t in [writer, syncer].into_iter().flatten() {
+                    let _ = t.join();
+                }
+                if let Some((stop, thread)) = checkpoints {
+                    drop(stop);
+                    let _ = thread.join();
+                }
+            })
+            .await;
         }
         .boxed()
     }
@@ -222,43 +272,61 @@ fn migrate(conn: &mut Connection) -> StoreResult<()> {
     Ok(())
 }
 
+/// Runs one of the writer's own statements (prepared once).
+fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// What the writer takes from and hands on to.
+struct Queues<'a> {
+    jobs: mpsc::Receiver<Job>,
+    /// Request log lines, added to the next batch.
+    logs: &'a Mutex<Vec<Line>>,
+    /// Committed batches, answered once the log is on disk.
+    synced: std::sync::mpsc::Sender<Vec<Finish>>,
+}
+
 /// The writer: takes what is queued (up to `max_batch`), runs it in one transaction with a
-/// savepoint per job (a failing job rolls back alone), commits, then answers every job.
+/// savepoint per job (a failing job rolls back alone, its counts with it), writes the batch's
+/// counts and commits; the syncer answers every job once the commit is on disk.
 fn write_loop(
     conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+    mut q: Queues<'_>,
     max_batch: usize,
     metrics: &Metrics,
-    logs: &Mutex<Vec<LogEntry>>,
+    commits: &AtomicU64,
 ) {
-    while let Some(first) = rx.blocking_recv() {
+    let mut tally = Tally::default();
+    while let Some(first) = q.jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < max_batch {
-            match rx.try_recv() {
+            match q.jobs.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,
             }
         }
         let started = Instant::now();
         let mut finishes = Vec::with_capacity(batch.len());
-        let begun = conn.execute_batch("BEGIN IMMEDIATE");
+        let begun = run(&conn, "BEGIN IMMEDIATE");
         if let Err(e) = begun {
             // Dropping the jobs answers each with an error: nothing was written.
             tracing::error!(error = %e, "could not begin a write transaction");
             continue;
         }
         for job in batch {
-            let _ = conn.execute_batch("SAVEPOINT job");
-            let (keep, finish) = job(&conn);
-            let _ = if keep {
-                conn.execute_batch("RELEASE job")
-            } else {
-                conn.execute_batch("ROLLBACK TO job; RELEASE job")
-            };
+            let _ = run(&conn, "SAVEPOINT job");
+            let mark = tally.mark();
+            let (keep, finish) = job(&conn, &mut tally);
+            if !keep {
+                tally.undo(mark);
+                let _ = run(&conn, "ROLLBACK TO job");
+            }
+            let _ = run(&conn, "RELEASE job");
             finishes.push(finish);
         }
         // The request log lines queued so far ride along (a failing one is dropped alone).
-        let lines = logs
+        let lines = q
+            .logs
             .lock()
             .map(|mut l| std::mem::take(&mut *l))
             .unwrap_or_default();
@@ -267,14 +335,25 @@ fn write_loop(
                 tracing::warn!(error = %e, "could not write a request log line");
             }
         }
-        let committed = conn.execute_batch("COMMIT").map_err(err);
-        if committed.is_err() {
-            let _ = conn.execute_batch("ROLLBACK");
-            tracing::error!(error = ?committed, "a batch failed to commit");
-        }
+        let committed = tally
+            .write(&conn)
+            .and_then(|()| run(&conn, "COMMIT"))
+            .map_err(err);
         metrics.observe_batch(Writer::Sqlite, finishes.len(), started.elapsed());
-        for finish in finishes {
-            finish(committed.clone());
+        if let Err(e) = committed {
+            tally.undo(0);
+            let _ = run(&conn, "ROLLBACK");
+            tracing::error!(error = %e, "a batch failed to commit");
+            for finish in finishes {
+                finish(Err(e.clone()));
+            }
+            continue;
+        }
+        commits.fetch_add(1, Ordering::Relaxed);
+        if let Err(std::sync::mpsc::SendError(finishes)) = q.synced.send(finishes) {
+            for finish in finishes {
+                finish(Err("the log flusher has stopped".to_owned()));
+            }
         }
     }
 }

@@ -260,7 +260,7 @@ impl Store for SqliteStore {
     }
 
     fn record_notification(&self, w: NotifyWrite) -> BoxFuture<'_, StoreResult<NotifyOutcome>> {
-        self.write(move |c| sqlite_writes::notification(c, &w))
+        self.write_counted(move |c, tally| sqlite_writes::notification(c, tally, &w))
     }
 
     fn record_voice(&self, w: VoiceWrite) -> BoxFuture<'_, StoreResult<VoiceOutcome>> {

@@ -11,53 +11,62 @@ use super::shared::HOUR_MS;
 
 /// Records a notification. Same outcome again: nothing changes. Another outcome: it replaces
 /// the earlier one, the counts move, and both stay in the history.
-pub fn notification(conn: &Connection, w: &NotifyWrite) -> rusqlite::Result<NotifyOutcome> {
+pub fn notification(
+    conn: &Connection,
+    tally: &mut Tally,
+    w: &NotifyWrite,
+) -> rusqlite::Result<NotifyOutcome> {
     let p = &w.payload;
     let (dep, r) = (p.deployment_id.as_ref(), p.ref_trans_id.as_ref());
     let state = p.response_state.as_str();
     let code = p.response_code.as_deref().unwrap_or("");
-    let existing: Option<(String, String, Option<String>, i64)> = conn
+    let new = conn
         .prepare_cached(
-            "SELECT transaction_id, response_state, response_code, received_at FROM notifications
-             WHERE deployment_id = ?1 AND ref_trans_id = ?2",
+            "INSERT INTO notifications (deployment_id, ref_trans_id, transaction_id, response_state,
+             response_code, response_desc, response_time, additional_info, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (deployment_id, ref_trans_id) DO NOTHING",
         )?
-        .query_row(params![dep, r], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
-        })
-        .optional()?;
-    let outcome = match &existing {
-        Some((first, s, c, _)) if s == state && c.as_deref().unwrap_or("") == code => {
-            return Ok(NotifyOutcome::Repeat(first.clone()));
-        }
-        Some((_, old_state, old_code, old_at)) => {
-            conn.prepare_cached(
-                "UPDATE notifications SET transaction_id = ?3, response_state = ?4, response_code = ?5,
-                 response_desc = ?6, response_time = ?7, additional_info = ?8, received_at = ?9
+        .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
+    let outcome = if new == 1 {
+        NotifyOutcome::New
+    } else {
+        let (first, old_state, old_code, old_at): (String, String, Option<String>, i64) = conn
+            .prepare_cached(
+                "SELECT transaction_id, response_state, response_code, received_at FROM notifications
                  WHERE deployment_id = ?1 AND ref_trans_id = ?2",
             )?
-            .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
-            count(
-                conn,
-                dep,
-                old_state,
-                old_code.as_deref().unwrap_or(""),
-                *old_at,
-                -1,
-                None,
-            )?;
-            NotifyOutcome::Replaced
+            .query_row(params![dep, r], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })?;
+        if old_state == state && old_code.as_deref().unwrap_or("") == code {
+            return Ok(NotifyOutcome::Repeat(first));
         }
-        None => {
-            conn.prepare_cached(
-                "INSERT INTO notifications (deployment_id, ref_trans_id, transaction_id, response_state,
-                 response_code, response_desc, response_time, additional_info, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )?
-            .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
-            NotifyOutcome::New
-        }
+        conn.prepare_cached(
+            "UPDATE notifications SET transaction_id = ?3, response_state = ?4, response_code = ?5,
+             response_desc = ?6, response_time = ?7, additional_info = ?8, received_at = ?9
+             WHERE deployment_id = ?1 AND ref_trans_id = ?2",
+        )?
+        .execute(params![
+            dep,
+            r,
+            w.transaction_id,
+            state,
+            p.response_code,
+            p.response_desc,
+            p.response_time,
+            p.additional_info,
+            w.at_ms
+        ])?;
+        tally.add(
+            dep,
+            &old_state,
+            old_code.as_deref().unwrap_or(""),
+            old_at,
+            -1,
+        );
+        NotifyOutcome::Replaced
     };
-    count(conn, dep, state, code, w.at_ms, 1, Some(w.at_ms))?;
+    tally.add(dep, state, code, w.at_ms, 1);
     conn.prepare_cached(
         "INSERT INTO notification_history (deployment_id, ref_trans_id, transaction_id, response_state, response_code, received_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -66,38 +75,95 @@ pub fn notification(conn: &Connection, w: &NotifyWrite) -> rusqlite::Result<Noti
     Ok(outcome)
 }
 
-/// Moves every count of one outcome by `delta`: the report's, the dashboard's and the hour's.
-fn count(
-    conn: &Connection,
-    dep: &str,
-    state: &str,
-    code: &str,
+/// The counts' moves of one batch (the report's, the dashboard's and the hour's), summed and
+/// written once per counter row just before the batch commits, so they move with the rows
+/// they count. A job that rolls back takes its moves back (`mark` / `undo`).
+#[derive(Debug, Default)]
+pub struct Tally {
+    moves: Vec<Move>,
+}
+
+#[derive(Debug)]
+struct Move {
+    dep: String,
+    state: String,
+    code: String,
     at_ms: i64,
     delta: i64,
-    last: Option<i64>,
-) -> rusqlite::Result<()> {
-    let (s, f) = if state == "531" {
-        (delta, 0)
-    } else {
-        (0, delta)
-    };
-    conn.prepare_cached(
-        "INSERT INTO outcome_counts (deployment_id, response_state, response_code, count) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (deployment_id, response_state, response_code) DO UPDATE SET count = count + excluded.count",
-    )?
-    .execute(params![dep, state, code, delta])?;
-    conn.prepare_cached(
-        "INSERT INTO deployment_counts (deployment_id, success, failure, last_notified_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (deployment_id) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure,
-         last_notified_at = coalesce(excluded.last_notified_at, last_notified_at)",
-    )?
-    .execute(params![dep, s, f, last])?;
-    conn.prepare_cached(
-        "INSERT INTO hourly_counts (deployment_id, hour, success, failure) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (deployment_id, hour) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure",
-    )?
-    .execute(params![dep, at_ms.div_euclid(HOUR_MS), s, f])?;
-    Ok(())
+}
+
+impl Tally {
+    fn add(&mut self, dep: &str, state: &str, code: &str, at_ms: i64, delta: i64) {
+        self.moves.push(Move {
+            dep: dep.to_owned(),
+            state: state.to_owned(),
+            code: code.to_owned(),
+            at_ms,
+            delta,
+        });
+    }
+
+    /// Where the moves of the next job start.
+    pub fn mark(&self) -> usize {
+        self.moves.len()
+    }
+
+    /// Takes back the moves since `mark`.
+    pub fn undo(&mut self, mark: usize) {
+        self.moves.truncate(mark);
+    }
+
+    /// Writes the summed moves and forgets them.
+    pub fn write(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+        use std::collections::BTreeMap;
+        let mut outcomes: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
+        // success, failure, the latest outcome added
+        let mut deployments: BTreeMap<&str, (i64, i64, Option<i64>)> = BTreeMap::new();
+        let mut hours: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
+        for m in &self.moves {
+            *outcomes.entry((&m.dep, &m.state, &m.code)).or_default() += m.delta;
+            let (s, f) = if m.state == "531" {
+                (m.delta, 0)
+            } else {
+                (0, m.delta)
+            };
+            let d = deployments.entry(&m.dep).or_default();
+            d.0 += s;
+            d.1 += f;
+            if m.delta > 0 {
+                d.2 = d.2.max(Some(m.at_ms));
+            }
+            let h = hours
+                .entry((&m.dep, m.at_ms.div_euclid(HOUR_MS)))
+                .or_default();
+            h.0 += s;
+            h.1 += f;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO outcome_counts (deployment_id, response_state, response_code, count) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (deployment_id, response_state, response_code) DO UPDATE SET count = count + excluded.count",
+        )?;
+        for ((dep, state, code), n) in outcomes.into_iter().filter(|(_, n)| *n != 0) {
+            st.execute(params![dep, state, code, n])?;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO deployment_counts (deployment_id, success, failure, last_notified_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (deployment_id) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure,
+             last_notified_at = coalesce(max(excluded.last_notified_at, last_notified_at), excluded.last_notified_at, last_notified_at)",
+        )?;
+        for (dep, (s, f, last)) in deployments {
+            st.execute(params![dep, s, f, last])?;
+        }
+        let mut st = conn.prepare_cached(
+            "INSERT INTO hourly_counts (deployment_id, hour, success, failure) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (deployment_id, hour) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure",
+        )?;
+        for ((dep, hour), (s, f)) in hours.into_iter().filter(|(_, (s, f))| *s != 0 || *f != 0) {
+            st.execute(params![dep, hour, s, f])?;
+        }
+        self.moves.clear();
+        Ok(())
+    }
 }
 
 /// Records a voice update: an older call-endtime than the stored one is a stale retry; the
@@ -167,8 +233,28 @@ fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusql
     Ok(())
 }
 
+/// A request log entry with its JSON columns rendered (by the request's own thread, so the
+/// writer does not).
+#[derive(Debug)]
+pub struct Line {
+    entry: LogEntry,
+    headers: String,
+    response: String,
+}
+
+impl From<LogEntry> for Line {
+    fn from(entry: LogEntry) -> Self {
+        Line {
+            headers: entry.headers.to_string(),
+            response: entry.response.to_string(),
+            entry,
+        }
+    }
+}
+
 /// Adds a request log entry.
-pub fn log(conn: &Connection, e: &LogEntry) -> rusqlite::Result<()> {
+pub fn log(conn: &Connection, line: &Line) -> rusqlite::Result<()> {
+    let e = &line.entry;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
          client, body, body_truncated, headers, response, request_id, replay_of)
@@ -186,8 +272,8 @@ pub fn log(conn: &Connection, e: &LogEntry) -> rusqlite::Result<()> {
         e.client,
         e.body,
         e.body_truncated,
-        e.headers.to_string(),
-        e.response.to_string(),
+        line.headers,
+        line.response,
         e.request_id,
         e.replay_of
     ])?;

@@ -117,7 +117,7 @@ impl Backend {
     pub async fn postgres() -> Option<Backend> {
         let db = PgDatabase::create().await?;
         let store = Arc::new(
-            PostgresStore::open(&db.url, 8, None, Arc::new(Metrics::default()))
+            PostgresStore::open(&db.url, 8, 256, None, Arc::new(Metrics::default()))
                 .await
                 .expect("open"),
         );
@@ -133,7 +133,7 @@ impl Backend {
         match &self.place {
             Place::Sqlite(dir) => open_sqlite(dir).await,
             Place::Postgres(db) => Arc::new(
-                PostgresStore::open(&db.url, 8, None, Arc::new(Metrics::default()))
+                PostgresStore::open(&db.url, 8, 256, None, Arc::new(Metrics::default()))
                     .await
                     .expect("open"),
             ),

@@ -1,0 +1,272 @@
+//! What every partner request asks of PostgreSQL goes out in batches: what arrives while
+//! earlier batches are running waits in a queue and goes out as the next batch, one round trip
+//! for all of it, the way SQLite's writer does group commit.
+//!
+//! - Notifications: one statement and one commit for the batch (`txstate_notify_batch()`,
+//!   migration 0005); each is answered only after that commit. A few batches run at once, on
+//!   their own pooled connections, each adding to its own counter shard.
+//! - The throttle: the requests of one user that arrived together are admitted with one call
+//!   (`txstate_admit_many()`), one lock of the user's row instead of one each, so a busy user's
+//!   row is not where every request queues.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use deadpool_postgres::Pool;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::task::JoinHandle;
+
+use super::postgres::{connection, db_err};
+use super::postgres_writes::retrying;
+use super::{NotifyOutcome, NotifyWrite, RateLimit, StoreResult};
+use crate::metrics::Metrics;
+
+/// Notification batches committed at once.
+const NOTIFY_IN_FLIGHT: u32 = 4;
+
+/// Throttle batches at once (they meet at the user's row anyway).
+const ADMIT_IN_FLIGHT: u32 = 2;
+
+/// Counter rows per key (`shard` in the counter tables; readers sum them). Each notification
+/// batch in flight of each server takes its own, so concurrent batches rarely meet on one.
+const SHARDS: u32 = 64;
+
+/// Something waiting for its batch, and who to answer.
+type Queued<T, R> = (T, oneshot::Sender<StoreResult<R>>);
+
+/// A notification waiting for its batch.
+pub(super) type QueuedNotification = Queued<NotifyWrite, NotifyOutcome>;
+
+/// A request waiting for the throttle: its user and the user's limit (the answer's `Err`: the
+/// seconds to wait).
+pub(super) type QueuedAdmission = Queued<(String, RateLimit), Result<(), u64>>;
+
+/// Queues `item` for its batch and waits for the answer.
+pub(super) fn ask<T: Send + 'static, R: Send + 'static>(
+    queue: &Mutex<Option<mpsc::Sender<Queued<T, R>>>>,
+    item: T,
+) -> BoxFuture<'static, StoreResult<R>> {
+    let queue = queue.lock().ok().and_then(|q| q.clone());
+    async move {
+        let queue = queue.ok_or("the store is closed")?;
+        let (answer, answered) = oneshot::channel();
+        queue
+            .send((item, answer))
+            .await
+            .map_err(|_| "the database batcher has stopped".to_owned())?;
+        answered
+            .await
+            .map_err(|_| "the database batcher dropped a request".to_owned())?
+    }
+    .boxed()
+}
+
+/// Takes what is queued in batches of at most `max_batch` while one of `in_flight` slots is
+/// free, and runs `run(batch, slot)` for each; ends when the queue is closed and every batch
+/// has run.
+fn batches<T, F, Fut>(
+    mut queue: mpsc::Receiver<T>,
+    max_batch: usize,
+    in_flight: u32,
+    run: F,
+) -> JoinHandle<()>
+where
+    T: Send + 'static,
+    F: Fn(Vec<T>, u32) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    tokio::spawn(async move {
+        let slots = Arc::new(Semaphore::new(in_flight as usize));
+        let mut next = 0u32;
+        loop {
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                break;
+            };
+            let Some(first) = queue.recv().await else {
+                break;
+            };
+            let mut batch = vec![first];
+            while batch.len() < max_batch {
+                match queue.try_recv() {
+                    Ok(q) => batch.push(q),
+                    Err(_) => break,
+                }
+            }
+            let running = run(batch, next);
+            next = (next + 1) % in_flight;
+            tokio::spawn(async move {
+                running.await;
+                drop(permit);
+            });
+        }
+        let _ = slots.acquire_many(in_flight).await;
+    })
+}
+
+/// The notification batcher of a server in instance slot `slot`.
+pub(super) fn notifications(
+    pool: Pool,
+    metrics: Arc<Metrics>,
+    slot: u32,
+    queue: mpsc::Receiver<QueuedNotification>,
+    max_batch: usize,
+) -> JoinHandle<()> {
+    batches(queue, max_batch, NOTIFY_IN_FLIGHT, move |batch, n| {
+        let (pool, metrics) = (pool.clone(), metrics.clone());
+        let shard = ((slot * NOTIFY_IN_FLIGHT + n) % SHARDS) as i16;
+        async move { record(&pool, &metrics, batch, shard).await }
+    })
+}
+
+/// The throttle's batcher.
+pub(super) fn admissions(
+    pool: Pool,
+    queue: mpsc::Receiver<QueuedAdmission>,
+    max_batch: usize,
+) -> JoinHandle<()> {
+    batches(queue, max_batch, ADMIT_IN_FLIGHT, move |batch, _| {
+        let pool = pool.clone();
+        async move { admit(&pool, batch).await }
+    })
+}
+
+/// Records one batch and answers each of its notifications. When the batch as a whole fails
+/// (not a deadlock: those are run again), each notification is tried alone, so one that the
+/// database refuses does not take its neighbours down with it.
+async fn record(pool: &Pool, metrics: &Metrics, batch: Vec<QueuedNotification>, shard: i16) {
+    let writes: Vec<&NotifyWrite> = batch.iter().map(|(w, _)| w).collect();
+    match retrying(pool, metrics, writes.len(), |c| run(c, &writes, shard)).await {
+        Ok(outcomes) => {
+            for ((_, answer), outcome) in batch.into_iter().zip(outcomes) {
+                let _ = answer.send(outcome.ok_or_else(missing));
+            }
+        }
+        Err(e) if batch.len() == 1 => {
+            for (_, answer) in batch {
+                let _ = answer.send(Err(e.clone()));
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, size = batch.len(), "a batch of notifications failed; recording each alone");
+            for (w, answer) in batch {
+                let one = [&w];
+                let alone = retrying(pool, metrics, 1, |c| run(c, &one, shard)).await;
+                let _ = answer.send(alone.and_then(|mut o| o.pop().flatten().ok_or_else(missing)));
+            }
+        }
+    }
+}
+
+/// The function answered no row for a notification (a bug in it, never a partner's doing).
+fn missing() -> String {
+    "the database gave no outcome for a notification".to_owned()
+}
+
+/// One call of `txstate_notify_batch()`: the outcomes in the order of `writes`.
+async fn run(
+    c: deadpool_postgres::Object,
+    writes: &[&NotifyWrite],
+    shard: i16,
+) -> Result<Vec<Option<NotifyOutcome>>, tokio_postgres::Error> {
+    let column = |f: fn(&NotifyWrite) -> Option<&str>| -> Vec<Option<&str>> {
+        writes.iter().map(|w| f(w)).collect()
+    };
+    let dep = column(|w| Some(w.payload.deployment_id.as_ref()));
+    let r#ref = column(|w| Some(w.payload.ref_trans_id.as_ref()));
+    let tid = column(|w| Some(w.transaction_id.as_str()));
+    let state = column(|w| Some(w.payload.response_state.as_str()));
+    let code = column(|w| w.payload.response_code.as_deref());
+    let desc = column(|w| w.payload.response_desc.as_deref());
+    let time = column(|w| w.payload.response_time.as_deref());
+    let info = column(|w| w.payload.additional_info.as_deref());
+    let at: Vec<i64> = writes.iter().map(|w| w.at_ms).collect();
+    let st = c
+        .prepare_cached(
+            "SELECT pos, outcome, operation_id FROM txstate_notify_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .await?;
+    let rows = c
+        .query(
+            &st,
+            &[
+                &dep, &r#ref, &tid, &state, &code, &desc, &time, &info, &at, &shard,
+            ],
+        )
+        .await?;
+    let mut outcomes: Vec<Option<NotifyOutcome>> = writes.iter().map(|_| None).collect();
+    for row in rows {
+        let pos: i32 = row.get(0);
+        let outcome = match row.get::<_, &str>(1) {
+            "new" => NotifyOutcome::New,
+            "replaced" => NotifyOutcome::Replaced,
+            _ => NotifyOutcome::Repeat(row.get(2)),
+        };
+        if let Some(slot) = usize::try_from(pos - 1)
+            .ok()
+            .and_then(|i| outcomes.get_mut(i))
+        {
+            *slot = Some(outcome);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// Admits a batch: one call per user and limit, in the order the requests came.
+async fn admit(pool: &Pool, mut batch: Vec<QueuedAdmission>) {
+    while !batch.is_empty() {
+        let (user, limit) = batch[0].0.clone();
+        let (group, rest): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|((u, l), _)| *u == user && *l == limit);
+        batch = rest;
+        let answers: Vec<_> = group.into_iter().map(|(_, answer)| answer).collect();
+        match admit_many(pool, &user, limit, answers.len()).await {
+            Ok((admitted, wait_us)) => {
+                for (i, answer) in answers.into_iter().enumerate() {
+                    let verdict = if i < admitted {
+                        Ok(())
+                    } else {
+                        Err(wait_us.div_ceil(1_000_000).max(1))
+                    };
+                    let _ = answer.send(Ok(verdict));
+                }
+            }
+            Err(e) => {
+                for answer in answers {
+                    let _ = answer.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+/// One call of `txstate_admit_many()`: how many of `n` requests pass, and the µs the first
+/// refused one must wait.
+async fn admit_many(
+    pool: &Pool,
+    user: &str,
+    limit: RateLimit,
+    n: usize,
+) -> StoreResult<(usize, u64)> {
+    let requests = i64::from(limit.requests.max(1));
+    let window = i64::from(limit.per_seconds.max(1)) * 1_000_000;
+    let interval = window / requests;
+    let n = i32::try_from(n).unwrap_or(i32::MAX);
+    let c = connection(pool).await?;
+    let st = c
+        .prepare_cached("SELECT admitted, wait_us FROM txstate_admit_many($1, $2, $3, $4)")
+        .await
+        .map_err(db_err)?;
+    let row = c
+        .query_one(&st, &[&user, &interval, &(window - interval), &n])
+        .await
+        .map_err(db_err)?;
+    let admitted: i32 = row.get(0);
+    let wait_us: i64 = row.get(1);
+    Ok((
+        usize::try_from(admitted).unwrap_or(0),
+        u64::try_from(wait_us).unwrap_or(0),
+    ))
+}

@@ -1,0 +1,99 @@
+//! What makes the SQLite writer's commits durable without making it wait: the syncer flushes
+//! the write-ahead log to disk and only then answers the writes of the batches committed
+//! before the flush; the checkpointer copies the log back into the database file. Both run
+//! on threads of their own, so the writer goes on with the next batch meanwhile.
+//!
+//! The writer's connection runs with `synchronous = NORMAL`: a COMMIT appends the batch to the
+//! log (the `-wal` file) without an fsync. An fsync of that file, from any descriptor, puts
+//! every commit appended before it on disk; the log is only rewound by a checkpoint, which
+//! syncs the log before copying it and the database file after. So a write acknowledged after
+//! the syncer's flush survives a power cut, as with `synchronous = FULL`, and one flush serves
+//! every batch committed while the previous one ran.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::sqlite::Finish;
+use super::StoreResult;
+
+/// How often the checkpointer looks for committed batches to copy back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// The syncer: answers committed batches once the log is on disk. Ends when the writer drops
+/// its sender (after answering what was sent).
+pub(super) fn syncer(db: &Path) -> StoreResult<(Sender<Vec<Finish>>, JoinHandle<()>)> {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    // Opened after the writer's connection has read the database: SQLite has created it.
+    let log =
+        std::fs::File::open(&wal).map_err(|e| format!("{}: {e}", Path::new(&wal).display()))?;
+    let (committed, batches) = channel::<Vec<Finish>>();
+    let thread = std::thread::Builder::new()
+        .name("txstate-sync".into())
+        .spawn(move || sync_loop(&log, &batches))
+        .map_err(err)?;
+    Ok((committed, thread))
+}
+
+fn sync_loop(log: &std::fs::File, batches: &Receiver<Vec<Finish>>) {
+    while let Ok(mut waiting) = batches.recv() {
+        while let Ok(more) = batches.try_recv() {
+            waiting.extend(more);
+        }
+        let synced = log
+            .sync_data()
+            .map_err(|e| format!("the write-ahead log could not be flushed to disk: {e}"));
+        if let Err(e) = &synced {
+            tracing::error!(error = %e, "a batch is committed but not known to be on disk");
+        }
+        for finish in waiting {
+            finish(synced.clone());
+        }
+    }
+}
+
+/// The checkpointer: every [`CHECKPOINT_EVERY`] that saw a commit, a passive checkpoint on a
+/// connection of its own (it copies what no reader still needs and never blocks the writer);
+/// a last one when told to stop (its sender dropped).
+pub(super) fn checkpointer(
+    path: &Path,
+    commits: Arc<AtomicU64>,
+) -> StoreResult<(Sender<()>, JoinHandle<()>)> {
+    let conn = Connection::open(path).map_err(err)?;
+    conn.execute_batch("PRAGMA busy_timeout = 5000;")
+        .map_err(err)?;
+    let (stop, stopped) = channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("txstate-checkpoint".into())
+        .spawn(move || {
+            let mut seen = 0;
+            loop {
+                let last = matches!(
+                    stopped.recv_timeout(CHECKPOINT_EVERY),
+                    Err(RecvTimeoutError::Disconnected)
+                );
+                let now = commits.load(Ordering::Relaxed);
+                if now != seen || last {
+                    seen = now;
+                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                        tracing::warn!(error = %e, "a checkpoint failed");
+                    }
+                }
+                if last {
+                    break;
+                }
+            }
+        })
+        .map_err(err)?;
+    Ok((stop, thread))
+}
