@@ -18,7 +18,7 @@ pub fn new_secret() -> String {
 }
 
 /// Lowercase hex (every partner request hashes its key: no `format!` per byte).
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

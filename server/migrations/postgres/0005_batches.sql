@@ -151,3 +151,8 @@ BEGIN
     UPDATE throttle SET tat = t WHERE api_key_id = p_user;
     wait_us := CASE WHEN admitted < p_n THEN GREATEST(t - p_slack - now_us, 1) ELSE 0 END;
 END $$;
+
+-- The index of replays holds only replays (most requests replay nothing); queries name
+-- `replay_of = ...`, which the partial index serves.
+DROP INDEX request_log_replay_of;
+CREATE INDEX request_log_replay_of ON request_log (replay_of) WHERE replay_of IS NOT NULL;

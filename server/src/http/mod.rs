@@ -136,7 +136,7 @@ struct NewRequestId;
 impl MakeRequestId for NewRequestId {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
         let ms = crate::state::now_ms().max(0) as u128 & ((1 << 48) - 1);
-        let id = format!("{:032x}", ms << 80 | rand::random::<u128>() >> 48);
+        let id = crate::auth::hex(&(ms << 80 | rand::random::<u128>() >> 48).to_be_bytes());
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }

@@ -244,9 +244,11 @@ pub struct Line {
 
 impl From<LogEntry> for Line {
     fn from(entry: LogEntry) -> Self {
+        // serde_json::to_string writes into a buffer; `Value`'s Display goes through fmt.
+        let json = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
         Line {
-            headers: entry.headers.to_string(),
-            response: entry.response.to_string(),
+            headers: json(&entry.headers),
+            response: json(&entry.response),
             entry,
         }
     }
