@@ -27,6 +27,11 @@ fn env_u64(name: &str, default: u64) -> u64 {
 }
 
 /// The child's resident memory, KiB.
+/// The size of the database's write-ahead log (it must not grow without bound).
+fn wal_kib(dir: &std::path::Path) -> u64 {
+    std::fs::metadata(dir.join("soak.db-wal")).map_or(0, |m| m.len() / 1024)
+}
+
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -108,20 +113,12 @@ fn main() {
         );
         let sent = Arc::new(AtomicU64::new(0));
         let errors = Arc::new(AtomicU64::new(0));
-        let latency_us = Arc::new(AtomicU64::new(0));
-        let slowest_us = Arc::new(AtomicU64::new(0));
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let period = Duration::from_secs_f64(CONNECTIONS as f64 / rate as f64);
         let mut tasks = Vec::new();
         for c in 0..CONNECTIONS {
-            let (sent, errors, latency_us, slowest_us, secret, url) = (
-                sent.clone(),
-                errors.clone(),
-                latency_us.clone(),
-                slowest_us.clone(),
-                secret.clone(),
-                url.clone(),
-            );
+            let (sent, errors, secret, url) =
+                (sent.clone(), errors.clone(), secret.clone(), url.clone());
             tasks.push(tokio::spawn(async move {
                 let client = reqwest::Client::builder()
                     .pool_max_idle_per_host(1)
@@ -130,6 +127,8 @@ fn main() {
                 let mut tick = tokio::time::interval(period);
                 tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
                 let mut i = 0u64;
+                // Every request's latency in µs: the percentiles are read off them at the end.
+                let mut latencies: Vec<u32> = Vec::new();
                 while Instant::now() < deadline {
                     tick.tick().await;
                     let n = i * CONNECTIONS + c;
@@ -149,14 +148,13 @@ fn main() {
                         .await
                         .map(|r| r.status().as_u16() == 200)
                         .unwrap_or(false);
-                    let us = t.elapsed().as_micros() as u64;
-                    latency_us.fetch_add(us, Ordering::Relaxed);
-                    slowest_us.fetch_max(us, Ordering::Relaxed);
+                    latencies.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
                     sent.fetch_add(1, Ordering::Relaxed);
                     if !ok {
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
                 }
+                latencies
             }));
         }
         let started = Instant::now();
@@ -165,27 +163,39 @@ fn main() {
             tokio::time::sleep(Duration::from_secs(60).min(deadline - Instant::now())).await;
             let s = sent.load(Ordering::Relaxed);
             println!(
-                "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), errors {}, RSS {} KiB",
+                "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), errors {}, RSS {} KiB, WAL {} KiB",
                 started.elapsed().as_secs(),
                 (s - last) as f64 / last_at.elapsed().as_secs_f64(),
                 errors.load(Ordering::Relaxed),
-                rss_kib(pid)
+                rss_kib(pid),
+                wal_kib(dir.path())
             );
             (last, last_at) = (s, Instant::now());
         }
+        let mut latencies = Vec::new();
         for t in tasks {
-            t.await.unwrap();
+            latencies.extend(t.await.unwrap());
         }
+        latencies.sort_unstable();
+        let at = |q: f64| {
+            let i = ((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1));
+            f64::from(latencies.get(i).copied().unwrap_or(0)) / 1e3
+        };
         let s = sent.load(Ordering::Relaxed);
         let e = errors.load(Ordering::Relaxed);
         let grew = counted().await - base_count;
         println!(
-            "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, mean latency {:.2} ms, slowest {:.1} ms, RSS at end {} KiB",
+            "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, RSS at end {} KiB",
             started.elapsed().as_secs_f64(),
             s as f64 / started.elapsed().as_secs_f64(),
-            latency_us.load(Ordering::Relaxed) as f64 / s.max(1) as f64 / 1e3,
-            slowest_us.load(Ordering::Relaxed) as f64 / 1e3,
             rss_kib(pid)
+        );
+        println!(
+            "latency: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms",
+            at(0.5),
+            at(0.99),
+            at(0.999),
+            at(1.0)
         );
         println!(
             "counts: the dashboard grew by {grew}; accepted {}: {}",

@@ -3,8 +3,9 @@
 # shared machine, unlike time):
 #   server/benches/wrk/instructions.sh BINARY [VAR=value ...]
 # A fresh SQLite database with the demo data; 200 notifications to warm up, then 2,000 sent
-# one at a time over one keep-alive connection with instrumentation on. CALLGRIND_OUT=FILE
-# keeps the profile.
+# one at a time over one keep-alive connection with instrumentation on. With WRK=N, instead:
+# wrk with N connections for 20 s (batches form as under load; everything the process ran,
+# divided by the requests answered). CALLGRIND_OUT=FILE keeps the profile.
 set -euo pipefail
 bin=$1; shift
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,11 +29,16 @@ PY
 }
 drive 200
 callgrind_control -i on $pid >/dev/null 2>&1
-drive 2000
+if [ -n "${WRK:-}" ]; then
+  n=$(KEY=$key wrk -t1 -c"$WRK" -d20s -s "$here/notify.lua" "http://127.0.0.1:$port/" |
+    awk '/requests in/ {print $1}')
+else
+  n=2000; drive 2000
+fi
 callgrind_control -i off $pid >/dev/null 2>&1
 callgrind_control -d $pid >/dev/null 2>&1
 total=$(grep -h '^totals:' "$counts"/cg.out.* | awk '{print $2}' | head -1)
 # CALLGRIND_OUT=FILE keeps the profile (callgrind_annotate FILE reads it by function).
 [ -n "${CALLGRIND_OUT:-}" ] && cp "$(ls "$counts"/cg.out.* | head -1)" "$CALLGRIND_OUT"
 rm -rf "$counts"
-echo "instructions per notification: $((total / 2000))"
+echo "instructions per notification: $((total / n)) ($n requests)"

@@ -64,7 +64,11 @@ fn sync_loop(log: &std::fs::File, batches: &Receiver<Vec<Finish>>) {
 
 /// The checkpointer: every [`CHECKPOINT_EVERY`] that saw a commit, a passive checkpoint on a
 /// connection of its own (it copies what no reader still needs and never blocks the writer);
-/// a last one when told to stop (its sender dropped).
+/// a last one when told to stop (its sender dropped). Under steady writes a passive
+/// checkpoint never catches up with the writer, and SQLite reuses the log from its start only
+/// once it has: so when the log holds more than [`RESTART_FRAMES`], the passive checkpoint
+/// (which copied nearly all of it) is followed by a restarting one, which copies the rest and
+/// rewinds the log, holding the writer back only for that rest.
 pub(super) fn checkpointer(
     path: &Path,
     commits: Arc<AtomicU64>,
@@ -85,7 +89,7 @@ pub(super) fn checkpointer(
                 let now = commits.load(Ordering::Relaxed);
                 if now != seen || last {
                     seen = now;
-                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                    if let Err(e) = checkpoint(&conn) {
                         tracing::warn!(error = %e, "a checkpoint failed");
                     }
                 }
@@ -96,4 +100,21 @@ pub(super) fn checkpointer(
         })
         .map_err(err)?;
     Ok((stop, thread))
+}
+
+/// Frames (4 KiB pages) the log may hold before it is rewound: 64 MiB.
+const RESTART_FRAMES: i64 = 16_384;
+
+/// One passive checkpoint, and a restarting one when the log has grown past
+/// [`RESTART_FRAMES`].
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let frames = |mode: &str| {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
+            r.get::<_, i64>(1)
+        })
+    };
+    if frames("PASSIVE")? > RESTART_FRAMES {
+        frames("RESTART")?;
+    }
+    Ok(())
 }

@@ -281,3 +281,55 @@ pub fn log(conn: &Connection, line: &Line) -> rusqlite::Result<()> {
     ])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        for sql in [
+            "SELECT deployment_id || ' ' || response_state || ' ' || response_code || ' ' || count FROM outcome_counts ORDER BY 1",
+            "SELECT deployment_id || ' ' || success || ' ' || failure || ' ' || last_notified_at FROM deployment_counts ORDER BY 1",
+            "SELECT deployment_id || ' h' || hour || ' ' || success || ' ' || failure FROM hourly_counts ORDER BY 1",
+        ] {
+            let mut st = conn.prepare(sql).expect("query");
+            let rows = st.query_map([], |r| r.get::<_, String>(0)).expect("rows");
+            out.extend(rows.map(|r| r.expect("row")));
+        }
+        out
+    }
+
+    #[test]
+    fn a_batch_writes_its_summed_moves_and_a_rolled_back_job_none_of_its_own() {
+        let conn = Connection::open_in_memory().expect("db");
+        conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
+            .expect("schema");
+        let mut tally = Tally::default();
+        // Two new outcomes, then a flip of the first one an hour later.
+        tally.add("D1", "531", "", 1_000, 1);
+        tally.add("D1", "532", "E1", 2_000, 1);
+        tally.add("D1", "531", "", 1_000, -1);
+        tally.add("D1", "532", "", HOUR_MS + 5, 1);
+        // A job that rolls back: its moves go with it.
+        let mark = tally.mark();
+        tally.add("D2", "531", "", 3_000, 1);
+        tally.undo(mark);
+        tally.write(&conn).expect("write");
+        assert_eq!(
+            counts(&conn),
+            [
+                "D1 532  1",
+                "D1 532 E1 1",
+                &format!("D1 0 2 {}", HOUR_MS + 5),
+                "D1 h0 0 1",
+                "D1 h1 0 1",
+            ]
+        );
+        // Written once: the next batch starts from nothing and adds to the rows.
+        tally.add("D1", "532", "", HOUR_MS + 9, 1);
+        tally.write(&conn).expect("write");
+        assert!(counts(&conn).contains(&"D1 532  2".to_owned()));
+        assert!(counts(&conn).contains(&format!("D1 0 3 {}", HOUR_MS + 9)));
+    }
+}
