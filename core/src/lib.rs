@@ -16,6 +16,7 @@
 //!   [`ids`]: the platform's id shape; [`json`]: the body reader; [`names`]: near-miss names.
 //! - [`fixture`]: the shared fixtures' format, for every runner.
 //! - [`admin`]: the admin API's shapes (request log, API users, dashboard rows).
+//! - [`stateful`]: what a valid report does given what is stored (new, repeat, replace, stale).
 
 pub mod admin;
 pub mod catalog;
@@ -31,6 +32,7 @@ pub mod names;
 pub mod notify;
 pub mod report;
 mod rules;
+pub mod stateful;
 pub mod time;
 pub mod verdict;
 pub mod voice;

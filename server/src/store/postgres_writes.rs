@@ -10,6 +10,7 @@ use std::future::Future;
 
 use deadpool_postgres::{Object, Pool};
 use tokio_postgres::error::SqlState;
+use txstate_core::stateful::{self, VoiceStep};
 use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
 use super::postgres::{connection, db_err};
@@ -92,11 +93,10 @@ pub async fn voice(mut c: Object, w: &VoiceWrite, payload: &str) -> PgResult<Voi
             .await?;
         let (end, old, op, old_dep): (i64, String, String, String) =
             (row.get(0), row.get(1), row.get(2), row.get(3));
-        if w.call_end_ms < end {
-            return Ok(VoiceOutcome::Stale);
-        }
-        if old == payload {
-            return Ok(VoiceOutcome::Repeat(op));
+        match stateful::voice(Some((end, &old)), w.call_end_ms, payload) {
+            VoiceStep::Stale => return Ok(VoiceOutcome::Stale),
+            VoiceStep::Repeat => return Ok(VoiceOutcome::Repeat(op)),
+            VoiceStep::New | VoiceStep::Replace => {}
         }
         if let Ok(old) = serde_json::from_str::<txstate_core::VoicePayload<'_>>(&old) {
             moves.entry(old_dep).or_default().0 = Some(CallFacts::of(&old));

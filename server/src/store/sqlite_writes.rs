@@ -3,6 +3,7 @@
 //! with the rows they count.
 
 use rusqlite::{params, Connection, OptionalExtension};
+use txstate_core::stateful::{self, NotifyStep, VoiceStep};
 use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
 use super::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
@@ -38,8 +39,10 @@ pub fn notification(
             .query_row(params![dep, r], |row| {
                 Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
             })?;
-        if old_state == state && old_code.as_deref().unwrap_or("") == code {
-            return Ok(NotifyOutcome::Repeat(first));
+        let old_code = old_code.unwrap_or_default();
+        match stateful::notify(Some((&old_state, &old_code)), state, code) {
+            NotifyStep::Repeat => return Ok(NotifyOutcome::Repeat(first)),
+            NotifyStep::New | NotifyStep::Replace => {}
         }
         conn.prepare_cached(
             "UPDATE notifications SET transaction_id = ?3, response_state = ?4, response_code = ?5,
@@ -57,13 +60,7 @@ pub fn notification(
             p.additional_info,
             w.at_ms
         ])?;
-        tally.add(
-            dep,
-            &old_state,
-            old_code.as_deref().unwrap_or(""),
-            old_at,
-            -1,
-        );
+        tally.add(dep, &old_state, &old_code, old_at, -1);
         NotifyOutcome::Replaced
     };
     tally.add(dep, state, code, w.at_ms, 1);
@@ -185,10 +182,18 @@ pub fn voice(conn: &Connection, w: &VoiceWrite) -> rusqlite::Result<VoiceOutcome
         .query_row([tid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
     let facts = CallFacts::of(&w.payload);
-    match existing {
-        Some((end, _, _, _)) if w.call_end_ms < end => return Ok(VoiceOutcome::Stale),
-        Some((_, old, op, _)) if old == payload => return Ok(VoiceOutcome::Repeat(op)),
-        Some((_, old, _, old_dep)) => {
+    let step = stateful::voice(
+        existing
+            .as_ref()
+            .map(|(end, old, _, _)| (*end, old.as_str())),
+        w.call_end_ms,
+        &payload,
+    );
+    match (step, existing) {
+        (VoiceStep::Stale, _) => return Ok(VoiceOutcome::Stale),
+        (VoiceStep::Repeat, Some((_, _, op, _))) => return Ok(VoiceOutcome::Repeat(op)),
+        // A stored update that is neither stale nor repeated: replaced.
+        (_, Some((_, old, _, old_dep))) => {
             if let Ok(old) = serde_json::from_str::<txstate_core::VoicePayload<'_>>(&old) {
                 stats(conn, &old_dep, |s| s.remove(&CallFacts::of(&old)))?;
             }
@@ -198,7 +203,7 @@ pub fn voice(conn: &Connection, w: &VoiceWrite) -> rusqlite::Result<VoiceOutcome
             )?
             .execute(params![tid, dep, w.call_end_ms, payload, w.transaction_id, w.at_ms])?;
         }
-        None => {
+        (_, None) => {
             conn.prepare_cached(
                 "INSERT INTO voice_calls (transaction_id, deployment_id, call_end_ms, payload, op_transaction_id, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
