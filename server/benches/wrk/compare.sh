@@ -57,7 +57,8 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
 port=$((20000 + RANDOM % 10000))
 "$hello" "127.0.0.1:$port" & hello_pid=$!; started+=("$hello_pid")
-until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.1; done
+# Polls until it answers (or has died).
+until curl -s -o /dev/null "http://127.0.0.1:$port/"; do kill -0 "$hello_pid"; sleep 0.1; done
 measure "axum hello-world" "$hello_pid" "http://127.0.0.1:$port/"; hello_rps=$rps
 kill "$hello_pid"
 
