@@ -762,3 +762,45 @@ async fn postgres_changes_reach_the_other_servers() {
     other.close().await;
     b.finish().await;
 }
+
+/// A SQLite store closed gracefully leaves everything in the database file and an empty log:
+/// an operator who copies the file alone after stopping the server copies everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_sqlite_store_leaves_everything_in_the_database_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("txstate.db");
+    let store = txstate_server::store::SqliteStore::open(
+        &db,
+        256,
+        Arc::new(txstate_server::metrics::Metrics::default()),
+    )
+    .expect("open");
+    demo_catalog(&store).await;
+    for i in 0..50 {
+        let w = notify(
+            DEP,
+            &format!("CLOSE_{i}"),
+            "531",
+            None,
+            NOW,
+            &format!("NTS_C{i}"),
+        );
+        store.record_notification(w).await.expect("write");
+    }
+    // A read keeps a read-only connection open past the writer's: it cannot clean up the log.
+    store.dashboard(NOW).await.expect("dashboard");
+    store.close().await;
+    let wal = std::fs::metadata(dir.path().join("txstate.db-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the write-ahead log is emptied at close");
+    let copy = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(&db, copy.path().join("copy.db")).expect("copy");
+    let conn = rusqlite::Connection::open(copy.path().join("copy.db")).expect("open the copy");
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM notifications WHERE ref_trans_id LIKE 'CLOSE_%'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(n, 50);
+}

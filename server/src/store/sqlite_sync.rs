@@ -89,7 +89,7 @@ pub(super) fn checkpointer(
                 let now = commits.load(Ordering::Relaxed);
                 if now != seen || last {
                     seen = now;
-                    if let Err(e) = checkpoint(&conn) {
+                    if let Err(e) = checkpoint(&conn, last) {
                         tracing::warn!(error = %e, "a checkpoint failed");
                     }
                 }
@@ -106,14 +106,17 @@ pub(super) fn checkpointer(
 const RESTART_FRAMES: i64 = 16_384;
 
 /// One passive checkpoint, and a restarting one when the log has grown past
-/// [`RESTART_FRAMES`].
-fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+/// [`RESTART_FRAMES`]. The `last` one (the writer has stopped) empties the log file: the
+/// database file alone then holds everything, as operators copying it expect.
+fn checkpoint(conn: &Connection, last: bool) -> rusqlite::Result<()> {
     let frames = |mode: &str| {
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
             r.get::<_, i64>(1)
         })
     };
-    if frames("PASSIVE")? > RESTART_FRAMES {
+    if last {
+        frames("TRUNCATE")?;
+    } else if frames("PASSIVE")? > RESTART_FRAMES {
         frames("RESTART")?;
     }
     Ok(())
