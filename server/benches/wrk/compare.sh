@@ -31,7 +31,8 @@ measure() {
   done
   wait "${wrks[@]}"
   t1=$(cpu_ticks $pids)
-  python3 - "$label" "$t0" "$t1" "$(getconf CLK_TCK)" "${outs[@]}" <<'PY'
+  local report
+  report=$(python3 - "$label" "$t0" "$t1" "$(getconf CLK_TCK)" "${outs[@]}" <<'PY'
 import re, sys
 label, t0, t1, tck, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
 def ms(v):
@@ -48,9 +49,12 @@ for f in files:
 cpu = (t1 - t0) * 1e6 / tck / max(reqs, 1)
 print(f"{label:<26} {rps:>10,.0f} req/s  p50 {p['50']:.2f} ms  p99 {p['99']:.2f} ms  "
       f"non-2xx {non2xx}  server CPU {cpu:.0f} µs/request")
-open(files[0] + ".rps", "w").write(str(rps))
+print(rps)
 PY
-  rps=$(cat "${outs[0]}.rps"); rm -f "${outs[@]}" "${outs[0]}.rps"
+)
+  rm -f "${outs[@]}"
+  echo "${report%$'\n'*}"   # the line; the last one is the rate, for the ratios
+  rps=${report##*$'\n'}
 }
 
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }

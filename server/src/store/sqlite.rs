@@ -66,7 +66,7 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> String {
+pub(super) fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 

@@ -19,15 +19,11 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::sqlite::Finish;
+use super::sqlite::{err, Finish};
 use super::StoreResult;
 
 /// How often the checkpointer looks for committed batches to copy back into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
 
 /// The syncer: answers committed batches once the log is on disk. Ends when the writer drops
 /// its sender (after answering what was sent).
