@@ -3,7 +3,11 @@
 //! The server's `GET /admin/api/catalog` answers exactly this shape, and the wasm validator
 //! takes it as its `catalog` option.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
+
+use crate::payload::ResponseState;
 
 /// `{code, description}` of an action's success or failure list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -231,7 +235,11 @@ pub struct Deployment {
 /// What validation knows of the platform: actions and deployments. A server passes just the
 /// deployment of the request and its action; the UI and the wasm package pass what
 /// `GET /admin/api/catalog` returned.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Lookups by id use an index built on the first lookup (a server validates every request
+/// against one cached catalog). Adding or removing entries afterwards is safe (lookups then
+/// scan); changing an entry's id in place after a lookup is not supported.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Catalog {
     /// External Actions.
@@ -240,17 +248,49 @@ pub struct Catalog {
     /// Deployments.
     #[serde(default)]
     pub deployments: Vec<Deployment>,
+    #[serde(skip)]
+    #[cfg_attr(feature = "schema", schemars(skip))]
+    index: OnceLock<Index>,
+}
+
+/// Positions of a catalog's entries, sorted by id.
+#[derive(Clone, Debug, Default)]
+struct Index {
+    actions: Vec<u32>,
+    deployments: Vec<u32>,
+}
+
+impl PartialEq for Catalog {
+    fn eq(&self, other: &Self) -> bool {
+        self.actions == other.actions && self.deployments == other.deployments
+    }
 }
 
 impl Catalog {
-    /// The deployment with this id.
-    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
-        self.deployments.iter().find(|d| d.id == id)
+    /// A catalog of these actions and deployments.
+    pub fn new(actions: Vec<Action>, deployments: Vec<Deployment>) -> Self {
+        Catalog {
+            actions,
+            deployments,
+            index: OnceLock::new(),
+        }
     }
 
-    /// The action with this id.
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| Index {
+            actions: sorted_by_id(&self.actions, |a| &a.id),
+            deployments: sorted_by_id(&self.deployments, |d| &d.id),
+        })
+    }
+
+    /// The deployment with this id (the first, if several have it).
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        lookup(&self.deployments, &self.index().deployments, id, |d| &d.id)
+    }
+
+    /// The action with this id (the first, if several have it).
     pub fn action(&self, id: &str) -> Option<&Action> {
-        self.actions.iter().find(|a| a.id == id)
+        lookup(&self.actions, &self.index().actions, id, |a| &a.id)
     }
 
     /// The action mapped to a deployment, if both exist.
@@ -262,9 +302,87 @@ impl Catalog {
     }
 }
 
+/// The positions of `items`, sorted by id (stable: equal ids keep their order).
+fn sorted_by_id<T>(items: &[T], id: fn(&T) -> &str) -> Vec<u32> {
+    let mut positions: Vec<u32> = (0..items.len())
+        .filter_map(|i| u32::try_from(i).ok())
+        .collect();
+    positions.sort_by(|a, b| id(&items[*a as usize]).cmp(id(&items[*b as usize])));
+    positions
+}
+
+/// The first of `items` with `wanted` as id: by the index while it covers every item, by a
+/// scan otherwise.
+fn lookup<'c, T>(items: &'c [T], index: &[u32], wanted: &str, id: fn(&T) -> &str) -> Option<&'c T> {
+    if index.len() != items.len() {
+        return items.iter().find(|i| id(i) == wanted);
+    }
+    let item = |p: &u32| items.get(*p as usize);
+    let at = index.partition_point(|p| item(p).is_some_and(|i| id(i) < wanted));
+    index.get(at).and_then(item).filter(|i| id(i) == wanted)
+}
+
+/// The description of a code that the request did not give or the action does not define.
+pub const NOT_SPECIFIED: &str = "NOT SPECIFIED";
+
+/// How a responseCode matches an action's lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResponseMatch<'a> {
+    /// In the list of its own state: the description.
+    Defined(&'a str),
+    /// Only in the list of the other state: that list's description.
+    OppositeList(&'a str),
+    /// In neither list.
+    NotSpecified,
+}
+
+/// Matches `code` sent with `state` against `action`'s lists.
+pub fn match_response<'a>(
+    action: &'a Action,
+    state: ResponseState,
+    code: &str,
+) -> ResponseMatch<'a> {
+    let (own, other) = match state {
+        ResponseState::Success => (&action.success_responses, &action.failure_responses),
+        ResponseState::Failure => (&action.failure_responses, &action.success_responses),
+    };
+    if let Some(r) = own.iter().find(|r| r.code == code) {
+        ResponseMatch::Defined(&r.description)
+    } else if let Some(r) = other.iter().find(|r| r.code == code) {
+        ResponseMatch::OppositeList(&r.description)
+    } else {
+        ResponseMatch::NotSpecified
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn deployment(id: &str) -> Deployment {
+        let json = serde_json::json!({"id": id, "name": id, "channel": "external-action", "type": "onetime"});
+        serde_json::from_value(json).expect("a deployment")
+    }
+
+    /// The index finds what a scan finds, first of duplicates included, and a catalog grown
+    /// after its first lookup is still searched whole.
+    #[test]
+    fn lookups_by_index_agree_with_a_scan() {
+        let ids = ["d5", "d1", "d3", "d1", "d9", "d0", "d7"];
+        let mut c = Catalog::new(Vec::new(), ids.iter().map(|i| deployment(i)).collect());
+        for wanted in ["d0", "d1", "d3", "d5", "d7", "d9", "d2", "", "d10"] {
+            let scan = c.deployments.iter().position(|d| d.id == wanted);
+            let found = c.deployment(wanted).map(|d| d as *const Deployment);
+            assert_eq!(
+                found,
+                scan.map(|p| &c.deployments[p] as *const Deployment),
+                "{wanted}"
+            );
+        }
+        c.deployments.push(deployment("d2"));
+        assert_eq!(c.deployment("d2").map(|d| d.id.as_str()), Some("d2"));
+        assert_eq!(c.clone(), c);
+    }
 
     /// The names forms show are the names serde writes, for every value of each list.
     #[test]

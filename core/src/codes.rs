@@ -132,6 +132,10 @@ pub struct CodeInfo {
     /// Whether the code is a verdict of payload validation (core gives it) rather than of the
     /// transport, authentication or stored state (only the server gives it).
     pub validation: bool,
+    /// Its place in its API's check order: when a payload has several problems, the lowest
+    /// decides (contract decision). 0 for codes validation never gives.
+    #[serde(skip)]
+    pub check_order: u8,
 }
 
 const BOTH: &[Api] = &[Api::Notify, Api::Voice];
@@ -172,27 +176,28 @@ impl Code {
             description: &'static str,
             apis: &'static [Api],
             validation: bool,
+            check_order: u8,
         ) -> CodeInfo {
-            CodeInfo { code, webex_status, http_status, description, apis, validation }
+            CodeInfo { code, webex_status, http_status, description, apis, validation, check_order }
         }
         match self {
-            Code::Notified => row(1100, 200, 200, "The response has been notified successfully", NOTIFY, true),
-            Code::MandatoryMissing => row(1101, 500, 400, "Mandatory params cannot be null or empty", NOTIFY, true),
-            Code::NoActionMapped => row(1102, 500, 422, "No actions are mapped for the given deployment", NOTIFY, true),
-            Code::ActionTypeMissing => row(1103, 500, 422, "Action type (sync/async) is not present for the used action", NOTIFY, true),
-            Code::ActionNotAsync => row(1104, 500, 422, "Only actions having async types can be used", NOTIFY, true),
-            Code::DeploymentTypeNotAllowed => row(1105, 500, 422, "Only onetime and recurring deployments are allowed", NOTIFY, true),
-            Code::ResponseStateNotAllowed => row(1108, 500, 422, "Only 531 and 532 response states are allowed", NOTIFY, true),
-            Code::InvalidInputJson => row(1001, 500, 400, "Invalid input JSON", VOICE, true),
-            Code::MandatoryFieldMissing => row(1002, 500, 400, "Mandatory field missing", VOICE, true),
-            Code::NotProcessed => row(1010, 200, 200, "The request was not processed", VOICE, false),
-            Code::AuthorizationFailed => row(430, 401, 401, "Authorization failed. This resource is not allowed to access using this TOKEN or KEY", BOTH, false),
-            Code::InvalidToken => row(498, 401, 401, "Invalid token or Access token expired", BOTH, false),
-            Code::MethodNotSupported => row(405, 405, 405, "Method not supported", BOTH, false),
-            Code::TooManyRequests => row(429, 429, 429, "Too many requests. Throttle limit reached for the time window", BOTH, false),
-            Code::RequestFailed => row(499, 499, 400, "Request failed", NOTIFY, true),
-            Code::InternalError => row(500, 500, 500, "Internal server error", BOTH, false),
-            Code::NoSuchPath => row(404, 404, 404, "No such resource: the path is not one of the APIs", NEITHER, false),
+            Code::Notified => row(1100, 200, 200, "The response has been notified successfully", NOTIFY, true, 0),
+            Code::MandatoryMissing => row(1101, 500, 400, "Mandatory params cannot be null or empty", NOTIFY, true, 1),
+            Code::NoActionMapped => row(1102, 500, 422, "No actions are mapped for the given deployment", NOTIFY, true, 4),
+            Code::ActionTypeMissing => row(1103, 500, 422, "Action type (sync/async) is not present for the used action", NOTIFY, true, 5),
+            Code::ActionNotAsync => row(1104, 500, 422, "Only actions having async types can be used", NOTIFY, true, 6),
+            Code::DeploymentTypeNotAllowed => row(1105, 500, 422, "Only onetime and recurring deployments are allowed", NOTIFY, true, 7),
+            Code::ResponseStateNotAllowed => row(1108, 500, 422, "Only 531 and 532 response states are allowed", NOTIFY, true, 2),
+            Code::InvalidInputJson => row(1001, 500, 400, "Invalid input JSON", VOICE, true, 2),
+            Code::MandatoryFieldMissing => row(1002, 500, 400, "Mandatory field missing", VOICE, true, 1),
+            Code::NotProcessed => row(1010, 200, 200, "The request was not processed", VOICE, false, 0),
+            Code::AuthorizationFailed => row(430, 401, 401, "Authorization failed. This resource is not allowed to access using this TOKEN or KEY", BOTH, false, 0),
+            Code::InvalidToken => row(498, 401, 401, "Invalid token or Access token expired", BOTH, false, 0),
+            Code::MethodNotSupported => row(405, 405, 405, "Method not supported", BOTH, false, 0),
+            Code::TooManyRequests => row(429, 429, 429, "Too many requests. Throttle limit reached for the time window", BOTH, false, 0),
+            Code::RequestFailed => row(499, 499, 400, "Request failed", NOTIFY, true, 3),
+            Code::InternalError => row(500, 500, 500, "Internal server error", BOTH, false, 0),
+            Code::NoSuchPath => row(404, 404, 404, "No such resource: the path is not one of the APIs", NEITHER, false, 0),
         }
     }
 
@@ -212,6 +217,11 @@ impl Code {
             StatusProfile::Webex => self.info().webex_status,
             StatusProfile::Http => self.info().http_status,
         }
+    }
+
+    /// Its place in its API's check order (see [`CodeInfo::check_order`]).
+    pub const fn check_order(self) -> u8 {
+        self.info().check_order
     }
 
     /// The description sent in the body.
@@ -235,17 +245,18 @@ impl<'de> Deserialize<'de> for Code {
 
 /// Renders the table as text, one code a line: what the snapshot test pins.
 pub fn render_table() -> String {
-    let mut out = String::from("code | webex | http | apis | validation | description\n");
+    let mut out = String::from("code | webex | http | apis | validation | order | description\n");
     for c in Code::ALL {
         let i = c.info();
         let apis: Vec<&str> = i.apis.iter().map(|a| a.name()).collect();
         out.push_str(&format!(
-            "{} | {} | {} | {} | {} | {}\n",
+            "{} | {} | {} | {} | {} | {} | {}\n",
             i.code,
             i.webex_status,
             i.http_status,
             apis.join(","),
             i.validation,
+            i.check_order,
             i.description
         ));
     }

@@ -177,6 +177,7 @@ impl<'a> Scanner<'a> {
             fields: std::array::from_fn(|_| None),
             unknown: Vec::new(),
         };
+        let mut next = 0;
         self.pos += 1; // '{'
         self.ws();
         if self.peek() == Some(b'}') {
@@ -189,13 +190,20 @@ impl<'a> Scanner<'a> {
             let key = self.string().map_err(|e| self.not_json(e))?;
             self.eat(b':', "expected ':'")
                 .map_err(|e| self.not_json(e))?;
-            // Length and first byte rule out most names before comparing bytes.
+            // Most bodies send the fields in the contract's order: the slot after the last
+            // one matched is tried first; then length and first byte rule out most names
+            // before comparing bytes.
             let kb = key.as_bytes();
-            let slot = known.iter().position(|k| {
+            let is = |k: &&str| {
                 k.len() == kb.len() && k.as_bytes().first() == kb.first() && k.as_bytes() == kb
-            });
+            };
+            let slot = match known.get(next) {
+                Some(k) if is(k) => Some(next),
+                _ => known.iter().position(is),
+            };
             match slot {
                 Some(i) => {
+                    next = i + 1;
                     let value = self.value().map_err(|e| self.not_json(e))?;
                     if body.fields[i].is_some() {
                         return Err(BodyError::DuplicateKey(key.into_owned()));

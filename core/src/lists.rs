@@ -4,8 +4,22 @@
 /// `responseState`: `531` success, `532` failure.
 pub const RESPONSE_STATES: &[(&str, &str)] = &[("531", "Success"), ("532", "Failure")];
 
+/// `call-source` 3: a trombone call, whose trombone times are mandatory.
+pub const CALL_SOURCE_TROMBONE: &str = "3";
+
 /// `call-source`.
-pub const CALL_SOURCES: &[(&str, &str)] = &[("1", "Inbound"), ("2", "Outbound"), ("3", "Trombone")];
+pub const CALL_SOURCES: &[(&str, &str)] = &[
+    ("1", "Inbound"),
+    ("2", "Outbound"),
+    (CALL_SOURCE_TROMBONE, "Trombone"),
+];
+
+/// `call-state` 5: answered or connected.
+pub const CALL_STATE_ANSWERED: &str = "5";
+/// `call-state` 6: a trombone call.
+pub const CALL_STATE_TROMBONE: &str = "6";
+/// The call states of a call that was answered (the dashboards' "answered").
+pub const ANSWERED_STATES: [&str; 2] = [CALL_STATE_ANSWERED, CALL_STATE_TROMBONE];
 
 /// `call-state`.
 pub const CALL_STATES: &[(&str, &str)] = &[
@@ -13,13 +27,16 @@ pub const CALL_STATES: &[(&str, &str)] = &[
     ("2", "Initiated or dialled"),
     ("3", "In progress or alerting"),
     ("4", "Connecting"),
-    ("5", "Answered or connected"),
-    ("6", "Trombone call"),
+    (CALL_STATE_ANSWERED, "Answered or connected"),
+    (CALL_STATE_TROMBONE, "Trombone call"),
 ];
+
+/// `drop-code` 2005: success, call completed.
+pub const DROP_CODE_COMPLETED: &str = "2005";
 
 /// `drop-code`.
 pub const DROP_CODES: &[(&str, &str)] = &[
-    ("2005", "Success, call completed"),
+    (DROP_CODE_COMPLETED, "Success, call completed"),
     ("1001", "Number unobtainable"),
     ("1002", "Line busy"),
     ("1003", "Number not in service"),

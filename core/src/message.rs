@@ -7,8 +7,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::catalog::NOT_SPECIFIED;
 use crate::json::{clip, BodyError};
 use crate::lists;
+use crate::payload::ResponseState;
 use crate::time::DateTime;
 
 /// Why a mandatory field is unusable.
@@ -118,6 +120,11 @@ pub enum Message<'a> {
         /// The field.
         field: &'static str,
     },
+    /// A JSON object where a string holding one is documented (accepted).
+    ObjectAsString {
+        /// The field.
+        field: &'static str,
+    },
     /// A value in other casing (accepted in its canonical form).
     Recased {
         /// The field.
@@ -152,12 +159,138 @@ pub enum Message<'a> {
         /// Whether it is a key inside additionalInfo.
         in_additional_info: bool,
     },
+    /// A deployment rule (1102–1105) that failed, or a responseCode the action does not define.
+    Rule(Rule<'a>),
     /// The body as a whole is unreadable.
     Body(BodyError),
     /// Fixed text.
     Static(&'static str),
     /// Text built when the finding was made (rare paths).
     Text(String),
+}
+
+/// What the deployment rules found (contract: API 1 codes 1102–1105 and "Inside
+/// additionalInfo"). Ids and codes borrow from the body; names from the catalog are copied
+/// (only on these paths).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule<'a> {
+    /// 1102: no deployment has the id.
+    UnknownDeployment {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+    },
+    /// 1102: the deployment is not an External Action deployment.
+    NotExternalAction {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+        /// Its channel.
+        channel: &'static str,
+    },
+    /// 1102: the deployment maps no action.
+    NoActionMapped {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+    },
+    /// 1102: the deployment maps an action that does not exist.
+    MissingAction {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+        /// The action id it maps.
+        action: String,
+    },
+    /// 1103: the action has no response type.
+    NoResponseType {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+        /// The action's name.
+        action: String,
+    },
+    /// 1104: the action is synchronous.
+    SyncAction {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+        /// The action's name.
+        action: String,
+    },
+    /// 1105: the deployment's type takes no notifications.
+    NotNotifiable {
+        /// The deploymentId sent.
+        id: Cow<'a, str>,
+        /// Its type.
+        kind: &'static str,
+    },
+    /// A responseCode only in the list of the other response state (warning).
+    OppositeList {
+        /// The code sent.
+        code: Cow<'a, str>,
+        /// The state it was sent with.
+        state: ResponseState,
+    },
+    /// A responseCode in neither of the action's lists (warning).
+    UndefinedCode {
+        /// The code sent.
+        code: Cow<'a, str>,
+        /// The action's name.
+        action: String,
+    },
+}
+
+impl fmt::Display for Rule<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::UnknownDeployment { id } => {
+                write!(f, "deployment \"{}\" is unknown: no actions are mapped for it", clip(id))
+            }
+            Rule::NotExternalAction { id, channel } => write!(
+                f,
+                "deployment \"{}\" is a {channel} deployment: only External Action deployments have actions mapped",
+                clip(id)
+            ),
+            Rule::NoActionMapped { id } => {
+                write!(f, "deployment \"{}\" has no action mapped", clip(id))
+            }
+            Rule::MissingAction { id, action } => write!(
+                f,
+                "deployment \"{}\" maps action \"{}\", which does not exist",
+                clip(id),
+                clip(action)
+            ),
+            Rule::NoResponseType { id, action } => write!(
+                f,
+                "action \"{}\" of deployment \"{}\" has no response type (sync/async) set",
+                clip(action),
+                clip(id)
+            ),
+            Rule::SyncAction { id, action } => write!(
+                f,
+                "action \"{}\" of deployment \"{}\" is synchronous: only async actions take notifications",
+                clip(action),
+                clip(id)
+            ),
+            Rule::NotNotifiable { id, kind } => write!(
+                f,
+                "deployment \"{}\" is of type {kind}: only onetime and recurring deployments take notifications",
+                clip(id)
+            ),
+            Rule::OppositeList { code, state } => {
+                let (listed, sent) = match state {
+                    ResponseState::Success => ("failure", "531 (success)"),
+                    ResponseState::Failure => ("success", "532 (failure)"),
+                };
+                write!(
+                    f,
+                    "responseCode \"{}\" is in the action's {listed} list but was sent with {sent}; the report will say {NOT_SPECIFIED}",
+                    clip(code)
+                )
+            }
+            Rule::UndefinedCode { code, action } => write!(
+                f,
+                "responseCode \"{}\" is not defined by action \"{}\"; the report will say {NOT_SPECIFIED}",
+                clip(code),
+                clip(action)
+            ),
+        }
+    }
 }
 
 impl Message<'_> {
@@ -248,6 +381,10 @@ impl fmt::Display for Message<'_> {
                 f,
                 "{field} has no milliseconds: \"yyyy-MM-dd HH:mm:ss.SSS\" is documented; .000 is assumed"
             ),
+            Message::ObjectAsString { field } => write!(
+                f,
+                "{field} is documented as a string holding a JSON object; an object is accepted"
+            ),
             Message::Recased { field, sent, canonical } => write!(
                 f,
                 "{field} \"{}\" is taken as \"{canonical}\"; the documented values are {}",
@@ -271,6 +408,7 @@ impl fmt::Display for Message<'_> {
                 "additionalInfo key \"{}\" is not read: did you mean \"{meant}\"? Keys are case-sensitive",
                 clip(name)
             ),
+            Message::Rule(r) => r.fmt(f),
             Message::Body(e) => e.fmt(f),
             Message::Static(s) => f.write_str(s),
             Message::Text(s) => f.write_str(s),

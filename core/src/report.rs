@@ -12,40 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Action;
-use crate::notify::ResponseState;
-
-/// The description of a code that the request did not give or the action does not define.
-pub const NOT_SPECIFIED: &str = "NOT SPECIFIED";
-
-/// How a responseCode matches an action's lists.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ResponseMatch<'a> {
-    /// In the list of its own state: the description.
-    Defined(&'a str),
-    /// Only in the list of the other state: that list's description.
-    OppositeList(&'a str),
-    /// In neither list.
-    NotSpecified,
-}
-
-/// Matches `code` sent with `state` against `action`'s lists.
-pub fn match_response<'a>(
-    action: &'a Action,
-    state: ResponseState,
-    code: &str,
-) -> ResponseMatch<'a> {
-    let (own, other) = match state {
-        ResponseState::Success => (&action.success_responses, &action.failure_responses),
-        ResponseState::Failure => (&action.failure_responses, &action.success_responses),
-    };
-    if let Some(r) = own.iter().find(|r| r.code == code) {
-        ResponseMatch::Defined(&r.description)
-    } else if let Some(r) = other.iter().find(|r| r.code == code) {
-        ResponseMatch::OppositeList(&r.description)
-    } else {
-        ResponseMatch::NotSpecified
-    }
-}
+pub use crate::catalog::{match_response, ResponseMatch, NOT_SPECIFIED};
+use crate::payload::ResponseState;
 
 /// A stored count: how many notifications of a deployment have this state and code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,40 +1,44 @@
 //! The deployment rules of notify, 1102–1105 (contract: API 1 codes and "Decisions for
 //! notify"), checked against the catalog the caller passed in, and the responseCode warnings.
 
-use crate::catalog::{Catalog, Channel, ResponseType};
+use std::borrow::Cow;
+
+use crate::catalog::{match_response, Catalog, Channel, ResponseMatch, ResponseType};
 use crate::codes::Code;
-use crate::json::clip;
-use crate::notify::ResponseState;
-use crate::report::{match_response, ResponseMatch, NOT_SPECIFIED};
+use crate::fields::InfoField;
+use crate::fields::NotifyField::DeploymentId as DEPLOYMENT_ID;
+use crate::message::{Message, Rule};
+use crate::payload::ResponseState;
 use crate::verdict::Findings;
 
-const FIELD: &str = "deploymentId";
+const FIELD: &str = DEPLOYMENT_ID.name();
 
 /// Checks the deployment `id` of a notification. Records every rule that fails.
-pub(crate) fn check(
-    f: &mut Findings<'_>,
+// A `Cow` and not a `&str`: findings clone it, which copies nothing when it borrows the body.
+#[allow(clippy::ptr_arg)]
+pub(crate) fn check<'a>(
+    f: &mut Findings<'a>,
     catalog: &Catalog,
-    id: &str,
+    id: &Cow<'a, str>,
     state: Option<ResponseState>,
-    response_code: Option<&str>,
+    response_code: Option<&Cow<'a, str>>,
 ) {
+    let rule = |r: Rule<'a>| Message::Rule(r);
     let Some(dep) = catalog.deployment(id) else {
         f.error(
             FIELD,
             Code::NoActionMapped,
-            format!(
-                "deployment \"{}\" is unknown: no actions are mapped for it",
-                clip(id)
-            ),
+            rule(Rule::UnknownDeployment { id: id.clone() }),
         );
         return;
     };
     if dep.channel != Channel::ExternalAction {
-        f.error(
-            FIELD,
-            Code::NoActionMapped,
-            format!("deployment \"{}\" is a {} deployment: only External Action deployments have actions mapped", clip(id), dep.channel.name()),
-        );
+        let channel = dep.channel.name();
+        let r = Rule::NotExternalAction {
+            id: id.clone(),
+            channel,
+        };
+        f.error(FIELD, Code::NoActionMapped, rule(r));
         return;
     }
     let action = match &dep.action_id {
@@ -42,66 +46,64 @@ pub(crate) fn check(
             f.error(
                 FIELD,
                 Code::NoActionMapped,
-                format!("deployment \"{}\" has no action mapped", clip(id)),
+                rule(Rule::NoActionMapped { id: id.clone() }),
             );
             None
         }
         Some(action_id) => {
             let action = catalog.action(action_id);
             if action.is_none() {
-                f.error(
-                    FIELD,
-                    Code::NoActionMapped,
-                    format!(
-                        "deployment \"{}\" maps action \"{}\", which does not exist",
-                        clip(id),
-                        clip(action_id)
-                    ),
-                );
+                let r = Rule::MissingAction {
+                    id: id.clone(),
+                    action: action_id.clone(),
+                };
+                f.error(FIELD, Code::NoActionMapped, rule(r));
             }
             action
         }
     };
     if let Some(action) = action {
+        let named = || action.name.clone();
         match action.response_type {
-            None => f.error(
-                FIELD,
-                Code::ActionTypeMissing,
-                format!("action \"{}\" of deployment \"{}\" has no response type (sync/async) set", clip(&action.name), clip(id)),
-            ),
-            Some(ResponseType::Sync) => f.error(
-                FIELD,
-                Code::ActionNotAsync,
-                format!("action \"{}\" of deployment \"{}\" is synchronous: only async actions take notifications", clip(&action.name), clip(id)),
-            ),
+            None => {
+                let r = Rule::NoResponseType {
+                    id: id.clone(),
+                    action: named(),
+                };
+                f.error(FIELD, Code::ActionTypeMissing, rule(r));
+            }
+            Some(ResponseType::Sync) => {
+                let r = Rule::SyncAction {
+                    id: id.clone(),
+                    action: named(),
+                };
+                f.error(FIELD, Code::ActionNotAsync, rule(r));
+            }
             Some(ResponseType::Async) => {}
         }
     }
     if !dep.kind.takes_notifications() {
-        f.error(
-            FIELD,
-            Code::DeploymentTypeNotAllowed,
-            format!("deployment \"{}\" is of type {}: only onetime and recurring deployments take notifications", clip(id), dep.kind.name()),
-        );
+        let r = Rule::NotNotifiable {
+            id: id.clone(),
+            kind: dep.kind.name(),
+        };
+        f.error(FIELD, Code::DeploymentTypeNotAllowed, rule(r));
     }
     if let (Some(action), Some(state), Some(code)) = (action, state, response_code) {
-        let field = "additionalInfo.responseCode";
-        match match_response(action, state, code) {
+        let field = InfoField::ResponseCode.path();
+        let code = code.clone();
+        match match_response(action, state, &code) {
             ResponseMatch::Defined(_) => {}
             ResponseMatch::OppositeList(_) => {
-                let (listed, sent) = match state {
-                    ResponseState::Success => ("failure", "531 (success)"),
-                    ResponseState::Failure => ("success", "532 (failure)"),
-                };
-                f.warn(
-                    field,
-                    format!("responseCode \"{}\" is in the action's {listed} list but was sent with {sent}; the report will say {NOT_SPECIFIED}", clip(code)),
-                );
+                f.warn(field, rule(Rule::OppositeList { code, state }))
             }
-            ResponseMatch::NotSpecified => f.warn(
-                field,
-                format!("responseCode \"{}\" is not defined by action \"{}\"; the report will say {NOT_SPECIFIED}", clip(code), clip(&action.name)),
-            ),
+            ResponseMatch::NotSpecified => {
+                let r = Rule::UndefinedCode {
+                    code,
+                    action: action.name.clone(),
+                };
+                f.warn(field, rule(r));
+            }
         }
     }
 }

@@ -8,10 +8,10 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::catalog::Catalog;
 use crate::codes::{Api, Code, StatusProfile};
 use crate::message::{Expectation, Got, Message};
-use crate::notify::NotifyPayload;
-use crate::voice::VoicePayload;
+pub use crate::payload::Normalized;
 
 /// One problem found in a payload. The first one in the API's check order decides the verdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,31 +34,6 @@ pub struct Warning<'a> {
     pub field: Cow<'a, str>,
     /// What was noticed, for a person.
     pub message: Message<'a>,
-}
-
-/// The payload as the server stores it, once validation has passed.
-// The voice payload is the larger by far, and one is built per accepted request: boxing it
-// would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum Normalized<'a> {
-    /// A notify payload.
-    #[serde(borrow)]
-    Notify(NotifyPayload<'a>),
-    /// A voice payload.
-    #[serde(borrow)]
-    Voice(VoicePayload<'a>),
-}
-
-impl Normalized<'_> {
-    /// The payload with nothing borrowed from the body.
-    pub fn into_owned(self) -> Normalized<'static> {
-        match self {
-            Normalized::Notify(p) => Normalized::Notify(p.into_owned()),
-            Normalized::Voice(p) => Normalized::Voice(p.into_owned()),
-        }
-    }
 }
 
 /// The in-body description: the code table's text, and for 499 the exact reason after it
@@ -157,6 +132,18 @@ impl Verdict<'_> {
     }
 }
 
+/// What validation takes besides the body.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options<'c> {
+    /// Actions and deployments for the deployment rules; without it those rules are skipped
+    /// and the verdict carries a warning saying so.
+    pub catalog: Option<&'c Catalog>,
+    /// The caller's clock, epoch milliseconds, for the "responseTime in the future" warning.
+    pub now_ms: Option<i64>,
+    /// How codes map to HTTP statuses.
+    pub profile: StatusProfile,
+}
+
 /// Description of a processed voice update (it carries no code).
 pub const VOICE_PROCESSED: &str = "The request has been processed";
 
@@ -164,17 +151,14 @@ pub const VOICE_PROCESSED: &str = "The request has been processed";
 #[derive(Debug)]
 pub(crate) struct Findings<'a> {
     api: Api,
-    rank: fn(Code) -> u8,
     errors: Vec<FieldError<'a>>,
     warnings: Vec<Warning<'a>>,
 }
 
 impl<'a> Findings<'a> {
-    /// `rank` gives a code's place in the API's check order.
-    pub(crate) fn new(api: Api, rank: fn(Code) -> u8) -> Self {
+    pub(crate) fn new(api: Api) -> Self {
         Self {
             api,
-            rank,
             errors: Vec::new(),
             warnings: Vec::new(),
         }
@@ -234,8 +218,7 @@ impl<'a> Findings<'a> {
         normalized: Option<Normalized<'a>>,
     ) -> Verdict<'a> {
         // Stable: problems of the same rank stay in field order.
-        let rank = self.rank;
-        self.errors.sort_by_key(|e| rank(e.code));
+        self.errors.sort_by_key(|e| e.code.check_order());
         let errors = self.errors;
         match errors.first() {
             Some(first) => {

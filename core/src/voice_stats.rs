@@ -11,10 +11,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lists::{meaning, CALL_SOURCES, CALL_STATES, DROP_CODES};
+use crate::lists::{meaning, ANSWERED_STATES, CALL_SOURCES, CALL_STATES, DROP_CODES};
+use crate::payload::VoicePayload;
 use crate::report::percent;
 use crate::time::DateTime;
-use crate::voice::VoicePayload;
 
 /// Upper bounds (exclusive, in seconds) of the duration buckets; the last bucket is open.
 pub const DURATION_BUCKETS_S: [u64; 7] = [5, 15, 30, 60, 120, 300, 600];
@@ -54,7 +54,7 @@ impl CallFacts {
 
     /// Whether the call was answered (call-state 5 or 6).
     pub fn answered(&self) -> bool {
-        matches!(self.call_state.as_str(), "5" | "6")
+        ANSWERED_STATES.contains(&self.call_state.as_str())
     }
 
     fn bucket(&self) -> usize {

@@ -6,7 +6,8 @@ use serde::de::IgnoredAny;
 use txstate_core::{validate, Api, Code, Options};
 
 use crate::csv;
-use crate::form::{fields, quote};
+use crate::form::quote;
+use txstate_core::fields::table as fields;
 
 /// Rows validated between two yields to the browser: small enough to keep the page responsive
 /// (~1 ms of work), large enough that yielding costs little.

@@ -1,159 +1,13 @@
 //! The composer's form, kept in step with the raw JSON: the raw text is the one source of truth;
 //! the form reads its fields from it and every form edit rewrites it, keeping the field order
-//! and any field the form does not know.
+//! and any field the form does not know. Which fields there are, their controls and help come
+//! from core's field tables (`txstate_core::fields`).
 
 use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
-use txstate_core::lists;
-use txstate_core::Api;
-
-/// How the form offers one field.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Input {
-    /// Free text.
-    Text,
-    /// One value of a list (value, meaning).
-    List(&'static [(&'static str, &'static str)]),
-    /// A date-time in this exact format.
-    Time(&'static str),
-    /// The additionalInfo key-value editor.
-    KeyValue,
-}
-
-/// One field of an API's body, as the contract lists it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct FieldSpec {
-    /// The JSON name.
-    pub name: &'static str,
-    /// Whether the contract requires it (trombone times: only when call-source is 3).
-    pub required: bool,
-    /// The form control.
-    pub input: Input,
-    /// What it means.
-    pub help: &'static str,
-}
-
-const fn f(name: &'static str, required: bool, input: Input, help: &'static str) -> FieldSpec {
-    FieldSpec {
-        name,
-        required,
-        input,
-        help,
-    }
-}
-
-const PLAIN: &str = "yyyy-MM-dd HH:mm:ss";
-const MILLIS: &str = "yyyy-MM-dd HH:mm:ss.SSS";
-
-/// Notify's fields, in the contract's order.
-pub const NOTIFY_FIELDS: &[FieldSpec] = &[
-    f(
-        "responseState",
-        true,
-        Input::List(lists::RESPONSE_STATES),
-        "531 success, 532 failure",
-    ),
-    f(
-        "refTransId",
-        true,
-        Input::Text,
-        "id of the transaction the platform triggered",
-    ),
-    f(
-        "deploymentId",
-        true,
-        Input::Text,
-        "the deployment the transaction belongs to",
-    ),
-    f(
-        "responseTime",
-        false,
-        Input::Time(PLAIN),
-        "when the response was captured (UTC)",
-    ),
-    f(
-        "additionalInfo",
-        false,
-        Input::KeyValue,
-        "responseCode and responseDesc, encoded as a JSON string",
-    ),
-];
-
-/// Voice's fields, in the contract's order.
-pub const VOICE_FIELDS: &[FieldSpec] = &[
-    f(
-        "transaction-id",
-        true,
-        Input::Text,
-        "the transaction this call belongs to",
-    ),
-    f("call-starttime", true, Input::Time(MILLIS), "call start"),
-    f("call-endtime", true, Input::Time(MILLIS), "call end"),
-    f(
-        "call-source",
-        true,
-        Input::List(lists::CALL_SOURCES),
-        "who started the call",
-    ),
-    f(
-        "trombone-starttime",
-        false,
-        Input::Time(MILLIS),
-        "required when call-source is 3",
-    ),
-    f(
-        "trombone-endtime",
-        false,
-        Input::Time(MILLIS),
-        "required when call-source is 3",
-    ),
-    f(
-        "dtmf-digits",
-        false,
-        Input::Text,
-        "digits pressed: 0-9 * # A-D",
-    ),
-    f("voice-tag", false, Input::Text, "a voice tag"),
-    f(
-        "call-state",
-        true,
-        Input::List(lists::CALL_STATES),
-        "how far the call got",
-    ),
-    f(
-        "drop-code",
-        true,
-        Input::List(lists::DROP_CODES),
-        "why the call ended",
-    ),
-    f("drop-reason", false, Input::Text, "why the call dropped"),
-    f("message", false, Input::Text, "a message"),
-    f(
-        "voice-recorded",
-        false,
-        Input::List(lists::VOICE_RECORDED),
-        "whether the callee left a voice mail",
-    ),
-    f(
-        "times-attempted",
-        false,
-        Input::Text,
-        "how many times the call was retried",
-    ),
-    f("a-party", false, Input::Text, "A-party number"),
-    f("b-party", false, Input::Text, "B-party number"),
-];
-
-/// The fields of `api`.
-pub fn fields(api: Api) -> &'static [FieldSpec] {
-    match api {
-        Api::Notify => NOTIFY_FIELDS,
-        Api::Voice => VOICE_FIELDS,
-    }
-}
 
 /// Why the raw text cannot drive the form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -379,27 +233,5 @@ mod tests {
         );
         let obj = Object::parse(r#"{"additionalInfo":7}"#).unwrap();
         assert_eq!(kv_rows(obj.get("additionalInfo")), Err("7".to_owned()));
-    }
-
-    #[test]
-    fn every_field_of_the_contract_is_in_the_form() {
-        assert_eq!(NOTIFY_FIELDS.len(), 5);
-        assert_eq!(VOICE_FIELDS.len(), 16);
-        let required: Vec<_> = VOICE_FIELDS
-            .iter()
-            .filter(|f| f.required)
-            .map(|f| f.name)
-            .collect();
-        assert_eq!(
-            required,
-            [
-                "transaction-id",
-                "call-starttime",
-                "call-endtime",
-                "call-source",
-                "call-state",
-                "drop-code"
-            ]
-        );
     }
 }

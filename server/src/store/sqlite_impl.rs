@@ -45,10 +45,7 @@ fn read_catalog(conn: &Connection) -> rusqlite::Result<Catalog> {
     {
         deployments.push(from_json::<Deployment>(&body?)?);
     }
-    Ok(Catalog {
-        actions,
-        deployments,
-    })
+    Ok(Catalog::new(actions, deployments))
 }
 
 fn credentials_row(r: &Row<'_>) -> rusqlite::Result<Credentials> {

@@ -10,7 +10,7 @@ use crate::api::{Failure, PartnerAnswer};
 use crate::app::{Ctx, Sent};
 use crate::browser;
 use crate::curl;
-use crate::form::{self, Object};
+use crate::form::Object;
 use crate::templates::TEMPLATES;
 use crate::widgets::{head, verdict_banner, when};
 
@@ -162,7 +162,7 @@ pub fn Compose() -> impl IntoView {
                         </p>
                     })}
                     {move || {
-                        form::fields(api.get())
+                        txstate_core::fields::table(api.get())
                             .iter()
                             .map(|spec| field_row(*spec, raw, verdict))
                             .collect_view()

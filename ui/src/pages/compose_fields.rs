@@ -3,15 +3,16 @@
 //! form does not show.
 
 use leptos::prelude::*;
+use txstate_core::fields::{self, Field, Kind, Need, NotifyField, TimeFormat};
 use txstate_core::time::DateTime;
 use txstate_core::{Api, Verdict};
 
 use crate::browser;
-use crate::form::{self, FieldSpec, Input, Object};
+use crate::form::{self, Object};
 
 /// One field: label, control, meaning, and the findings about it.
 pub(super) fn field_row(
-    spec: FieldSpec,
+    spec: Field,
     raw: RwSignal<String>,
     verdict: Memo<Verdict<'static>>,
 ) -> AnyView {
@@ -30,7 +31,11 @@ pub(super) fn field_row(
         }
     };
     let disabled = move || obj.with(Result::is_err);
-    let required = if spec.required { " (required)" } else { "" };
+    let required = match spec.need {
+        Need::Mandatory => " (required)",
+        Need::WhenTrombone => " (required when call-source is 3)",
+        Need::Optional => "",
+    };
     let findings = move || {
         let v = verdict.get();
         let errors: Vec<String> = v
@@ -50,19 +55,19 @@ pub(super) fn field_row(
             {warnings.into_iter().map(|w| view! { <p class="tx-field-warning">"⚠ " {w}</p> }).collect_view()}
         }
     };
-    let control = match spec.input {
-        Input::Text => view! {
+    let control = match spec.kind {
+        Kind::Id | Kind::Text(_) | Kind::Digits(_) | Kind::Whole => view! {
             <input
                 id=id.clone()
                 type="text"
-                list=(spec.name == "deploymentId").then_some("tx-deployments")
+                list=(spec.name == NotifyField::DeploymentId.name()).then_some("tx-deployments")
                 prop:value=value
                 disabled=disabled
                 on:input=move |ev| set(event_target_value(&ev))
             />
         }
         .into_any(),
-        Input::List(list) => view! {
+        Kind::List(list) | Kind::ListAnyCase(list) => view! {
             <select id=id.clone() prop:value=value disabled=disabled on:change=move |ev| set(event_target_value(&ev))>
                 <option value="">"— not set —"</option>
                 {list
@@ -72,8 +77,9 @@ pub(super) fn field_row(
             </select>
         }
         .into_any(),
-        Input::Time(format) => {
-            let millis = format.ends_with("SSS");
+        Kind::Time(format) => {
+            let millis = format == TimeFormat::Millis;
+            let format = format.pattern();
             let now = move |_| {
                 if let Some(d) = DateTime::from_epoch_ms(browser::epoch_ms()) {
                     set(if millis { d.format_millis() } else { d.format_seconds() });
@@ -94,7 +100,7 @@ pub(super) fn field_row(
             }
             .into_any()
         }
-        Input::KeyValue => kv_editor(raw, obj),
+        Kind::JsonObject(_) => kv_editor(raw, obj),
     };
     view! {
         <div class="tx-field">
@@ -202,7 +208,7 @@ fn about(field: &str, name: &str) -> bool {
 
 /// Findings not about a field of the form: the body, unknown or near-miss names.
 pub(super) fn other_findings(v: &Verdict<'_>, api: Api) -> AnyView {
-    let known = |f: &str| form::fields(api).iter().any(|s| about(f, s.name));
+    let known = |f: &str| fields::table(api).iter().any(|s| about(f, s.name));
     let errors: Vec<String> = v
         .errors
         .iter()
