@@ -260,6 +260,11 @@ struct Index {
     deployments: Vec<u32>,
 }
 
+static EMPTY: Index = Index {
+    actions: Vec::new(),
+    deployments: Vec::new(),
+};
+
 impl PartialEq for Catalog {
     fn eq(&self, other: &Self) -> bool {
         self.actions == other.actions && self.deployments == other.deployments
@@ -277,6 +282,9 @@ impl Catalog {
     }
 
     fn index(&self) -> &Index {
+        if self.actions.len().max(self.deployments.len()) <= LINEAR_UP_TO {
+            return &EMPTY;
+        }
         self.index.get_or_init(|| Index {
             actions: sorted_by_id(&self.actions, |a| &a.id),
             deployments: sorted_by_id(&self.deployments, |d| &d.id),
@@ -302,6 +310,9 @@ impl Catalog {
     }
 }
 
+/// Catalogs up to this many actions or deployments are scanned, not searched.
+const LINEAR_UP_TO: usize = 16;
+
 /// The positions of `items`, sorted by id (stable: equal ids keep their order).
 fn sorted_by_id<T>(items: &[T], id: fn(&T) -> &str) -> Vec<u32> {
     let mut positions: Vec<u32> = (0..items.len())
@@ -314,7 +325,8 @@ fn sorted_by_id<T>(items: &[T], id: fn(&T) -> &str) -> Vec<u32> {
 /// The first of `items` with `wanted` as id: by the index while it covers every item, by a
 /// scan otherwise.
 fn lookup<'c, T>(items: &'c [T], index: &[u32], wanted: &str, id: fn(&T) -> &str) -> Option<&'c T> {
-    if index.len() != items.len() {
+    // A short list is scanned: cheaper than a binary search's string comparisons (callgrind).
+    if items.len() <= LINEAR_UP_TO || index.len() != items.len() {
         return items.iter().find(|i| id(i) == wanted);
     }
     let item = |p: &u32| items.get(*p as usize);
@@ -369,16 +381,26 @@ mod tests {
     #[test]
     fn lookups_by_index_agree_with_a_scan() {
         let ids = ["d5", "d1", "d3", "d1", "d9", "d0", "d7"];
-        let mut c = Catalog::new(Vec::new(), ids.iter().map(|i| deployment(i)).collect());
-        for wanted in ["d0", "d1", "d3", "d5", "d7", "d9", "d2", "", "d10"] {
-            let scan = c.deployments.iter().position(|d| d.id == wanted);
-            let found = c.deployment(wanted).map(|d| d as *const Deployment);
-            assert_eq!(
-                found,
-                scan.map(|p| &c.deployments[p] as *const Deployment),
-                "{wanted}"
-            );
+        // Past the length below which lookups scan, and a short one.
+        let many = (0..40).map(|n| format!("x{n}"));
+        let mut ids: Vec<String> = ids.iter().map(|i| i.to_string()).chain(many).collect();
+        ids.swap(3, 30);
+        for n in [ids.len(), 7] {
+            let c = Catalog::new(Vec::new(), ids[..n].iter().map(|i| deployment(i)).collect());
+            for wanted in [
+                "d0", "d1", "d3", "d5", "d7", "d9", "d2", "", "d10", "x39", "x4",
+            ] {
+                let scan = c.deployments.iter().position(|d| d.id == wanted);
+                let found = c.deployment(wanted).map(|d| d as *const Deployment);
+                assert_eq!(
+                    found,
+                    scan.map(|p| &c.deployments[p] as *const Deployment),
+                    "{wanted}"
+                );
+            }
         }
+        let mut c = Catalog::new(Vec::new(), ids.iter().map(|i| deployment(i)).collect());
+        assert!(c.deployment("d0").is_some() && c.deployment("d2").is_none());
         c.deployments.push(deployment("d2"));
         assert_eq!(c.deployment("d2").map(|d| d.id.as_str()), Some("d2"));
         assert_eq!(c.clone(), c);

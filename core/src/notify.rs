@@ -176,7 +176,7 @@ fn info_text<'t>(
 ) -> Option<Cow<'t, str>> {
     match raw? {
         Raw::Null => None,
-        Raw::Str(s) if s.trim().is_empty() => None,
+        Raw::Str(s) if check::blank(s) => None,
         Raw::Str(s) if !is_desc && check::has_control(s) => {
             f.error(
                 field,

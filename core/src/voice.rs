@@ -71,7 +71,7 @@ pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     let normalized = if f.has_errors() {
         None
     } else {
-        payload(values).map(Normalized::Voice)
+        payload(&mut values).map(Normalized::Voice)
     };
     f.finish(opts.profile, None, normalized)
 }
@@ -98,7 +98,7 @@ fn ordered<'a>(c: &mut Checker<'_, '_, 'a>, values: &[Option<Value<'a>>; 16], st
 }
 
 /// The payload from the checked values, when every mandatory one is there.
-fn payload(mut values: [Option<Value<'_>>; 16]) -> Option<VoicePayload<'_>> {
+fn payload<'a>(values: &mut [Option<Value<'a>>; 16]) -> Option<VoicePayload<'a>> {
     let mut take = |f: F| values[f.slot()].take().map(Value::into_text);
     Some(VoicePayload {
         transaction_id: take(F::TransactionId)?,
