@@ -103,9 +103,22 @@ pub fn read_object<'a, const N: usize>(
     if bytes.len() > MAX_BODY_BYTES {
         return Err(BodyError::TooLarge(bytes.len()));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes)
         .map_err(|e| BodyError::NotJson(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
+    read_object_text(text, known)
+}
+
+/// [`read_object`] of text already known to be UTF-8 (additionalInfo's inner object); a
+/// leading byte-order mark is skipped here.
+pub fn read_object_text<'a, const N: usize>(
+    text: &'a str,
+    known: &[&str; N],
+) -> Result<Body<'a, N>, BodyError> {
+    if text.len() > MAX_BODY_BYTES {
+        return Err(BodyError::TooLarge(text.len()));
+    }
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let bytes = text.as_bytes();
     let mut s = Scanner {
         text,
         b: bytes,

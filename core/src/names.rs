@@ -5,16 +5,19 @@
 /// Longest name considered (longer unknown names are never near misses).
 const MAX: usize = 64;
 
-/// Folds a name for comparison into `buf`: lowercase, separators dropped. `None` if too long.
+/// Whether a byte is a separator that folding drops.
+fn separator(c: char) -> bool {
+    matches!(c, '-' | '_' | ' ' | '.')
+}
+
+/// Folds a sent name for comparison into `buf`: lowercase, separators dropped. `None` if too
+/// long.
 fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
     let mut n = 0;
-    // Every known name and almost every sent one is ASCII: byte by byte, the same result
-    // without Unicode's lowercase tables (callgrind: a third of near_miss's cost).
+    // Almost every sent name is ASCII: byte by byte, the same result without Unicode's
+    // lowercase tables.
     if s.is_ascii() {
-        for b in s
-            .bytes()
-            .filter(|b| !matches!(b, b'-' | b'_' | b' ' | b'.'))
-        {
+        for b in s.bytes().filter(|b| !separator(char::from(*b))) {
             *buf.get_mut(n)? = char::from(b.to_ascii_lowercase());
             n += 1;
         }
@@ -22,7 +25,7 @@ fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
     }
     for c in s
         .chars()
-        .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
+        .filter(|c| !separator(*c))
         .flat_map(char::to_lowercase)
     {
         *buf.get_mut(n)? = c;
@@ -31,18 +34,37 @@ fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
     Some(&buf[..n])
 }
 
-/// Levenshtein distance, bounded: anything above `max` is reported as `max + 1`. Only the
-/// diagonal band `|i - j| <= max` can hold a distance within `max`, so only it is computed,
-/// and a row whose cells all exceed `max` ends the work.
-fn distance(a: &[char], b: &[char], max: usize) -> usize {
+/// Folds a known name (ASCII, as every name of the contract) into bytes. `None` if too long or
+/// not ASCII.
+fn fold_known<'b>(s: &str, buf: &'b mut [u8; MAX]) -> Option<&'b [u8]> {
+    let mut n = 0;
+    for b in s.bytes() {
+        if !b.is_ascii() {
+            return None;
+        }
+        if !separator(char::from(b)) {
+            *buf.get_mut(n)? = b.to_ascii_lowercase();
+            n += 1;
+        }
+    }
+    Some(&buf[..n])
+}
+
+/// Levenshtein distance between a folded sent name and a folded known one, bounded: anything
+/// above `max` is reported as `max + 1`. Only the diagonal band `|i - j| <= max` can hold a
+/// distance within `max`, so only it is computed, and a row whose cells all exceed `max` ends
+/// the work. Rows are bytes (names are at most [`MAX`] long): cheap to set up.
+fn distance(a: &[char], b: &[u8], max: usize) -> usize {
     if a.len().abs_diff(b.len()) > max {
         return max + 1;
     }
-    let over = max + 1;
+    // Every cell is capped at `over`, at most MAX + 1.
+    let over = (max + 1).min(MAX + 1) as u8;
+    let max8 = over - 1;
     let mut prev = [over; MAX + 1];
     let mut cur = [over; MAX + 1];
     for (j, p) in prev.iter_mut().enumerate().take(b.len().min(max) + 1) {
-        *p = j;
+        *p = j as u8;
     }
     for (i, ca) in a.iter().enumerate() {
         let row = i + 1;
@@ -50,21 +72,21 @@ fn distance(a: &[char], b: &[char], max: usize) -> usize {
         let hi = (row + max).min(b.len());
         cur[..=b.len()].fill(over);
         if lo == 0 {
-            cur[0] = row;
+            cur[0] = row.min(usize::from(over)) as u8;
         }
-        let mut best = if lo == 0 { row } else { over };
+        let mut best = if lo == 0 { cur[0] } else { over };
         for j in lo.max(1)..=hi {
-            let sub = prev[j - 1] + usize::from(*ca != b[j - 1]);
+            let sub = prev[j - 1] + u8::from(*ca != char::from(b[j - 1]));
             let v = sub.min(prev[j] + 1).min(cur[j - 1] + 1).min(over);
             cur[j] = v;
             best = best.min(v);
         }
-        if best > max {
-            return over;
+        if best > max8 {
+            return max + 1;
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    prev[b.len()].min(over)
+    usize::from(prev[b.len()].min(over))
 }
 
 /// The known name that `unknown` most likely meant, if any. Allocates nothing.
@@ -75,11 +97,15 @@ pub fn near_miss(unknown: &str, known: &[&'static str]) -> Option<&'static str> 
     let max = if u.len() >= 8 { 2 } else { 1 };
     let mut best: Option<(usize, &'static str)> = None;
     for k in known {
-        let mut kbuf = [' '; MAX];
-        let Some(kf) = fold(k, &mut kbuf) else {
+        // Folding never lengthens a name: a known name this much shorter cannot be near.
+        if u.len() > k.len() + max {
+            continue;
+        }
+        let mut kbuf = [0; MAX];
+        let Some(kf) = fold_known(k, &mut kbuf) else {
             continue;
         };
-        if kf == u {
+        if kf.len() == u.len() && kf.iter().zip(u).all(|(k, c)| char::from(*k) == *c) {
             return Some(k);
         }
         let d = distance(u, kf, max);
@@ -112,12 +138,12 @@ mod tests {
 
     #[test]
     fn banded_distance_matches_the_full_one() {
-        fn full(a: &[char], b: &[char]) -> usize {
+        fn full(a: &[char], b: &[u8]) -> usize {
             let mut prev: Vec<usize> = (0..=b.len()).collect();
             for (i, ca) in a.iter().enumerate() {
                 let mut cur = vec![i + 1; b.len() + 1];
                 for (j, cb) in b.iter().enumerate() {
-                    cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                    cur[j + 1] = (prev[j] + usize::from(*ca != char::from(*cb)))
                         .min(prev[j + 1] + 1)
                         .min(cur[j] + 1);
                 }
@@ -142,7 +168,7 @@ mod tests {
         ];
         for a in words {
             for b in words {
-                let (ac, bc): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let (ac, bc): (Vec<char>, Vec<u8>) = (a.chars().collect(), b.bytes().collect());
                 for max in 0..4 {
                     assert_eq!(
                         distance(&ac, &bc, max),

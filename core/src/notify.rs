@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::check::{self, ApiRules, Checker};
 use crate::codes::{Api, Code};
 use crate::fields::{InfoField, Need, NotifyField as F};
-use crate::json::{read_object, BodyError, Raw};
+use crate::json::{read_object, read_object_text, BodyError, Raw};
 use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
 use crate::payload::Normalized;
@@ -102,9 +102,9 @@ fn additional_info<'a>(f: &mut Findings<'a>, text: Cow<'a, str>) -> Option<Info<
     const FIELD: &str = F::AdditionalInfo.name();
     // Borrowed text is read in place; decoded text is read from a copy we keep.
     let (response_code, response_desc, unknown) = match &text {
-        Cow::Borrowed(t) => read_info(f, t.as_bytes())?,
+        Cow::Borrowed(t) => read_info(f, t)?,
         Cow::Owned(t) => {
-            let (c, d, u) = read_info(f, t.as_bytes())?;
+            let (c, d, u) = read_info(f, t)?;
             let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
             let u: Vec<Cow<'a, str>> = u.into_iter().map(|k| Cow::Owned(k.into_owned())).collect();
             (own(c), own(d), u)
@@ -136,9 +136,9 @@ type InfoParts<'t> = (
 );
 
 /// Reads the object inside additionalInfo: responseCode, responseDesc and the other keys.
-fn read_info<'t>(f: &mut Findings<'_>, text: &'t [u8]) -> Option<InfoParts<'t>> {
+fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {
     const FIELD: &str = F::AdditionalInfo.name();
-    match read_object(text, &InfoField::NAMES) {
+    match read_object_text(text, &InfoField::NAMES) {
         Ok(object) => {
             let code = InfoField::ResponseCode;
             let desc = InfoField::ResponseDesc;
@@ -158,7 +158,7 @@ fn read_info<'t>(f: &mut Findings<'_>, text: &'t [u8]) -> Option<InfoParts<'t>> 
             None
         }
         Err(_) => {
-            let got = Got::Text(Cow::Owned(String::from_utf8_lossy(text).into_owned()));
+            let got = Got::Text(Cow::Owned(text.to_owned()));
             let expected = check::json_object_expectation();
             f.expected(FIELD, Code::RequestFailed, expected, got);
             None
