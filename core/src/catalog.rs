@@ -260,11 +260,6 @@ struct Index {
     deployments: Vec<u32>,
 }
 
-static EMPTY: Index = Index {
-    actions: Vec::new(),
-    deployments: Vec::new(),
-};
-
 impl PartialEq for Catalog {
     fn eq(&self, other: &Self) -> bool {
         self.actions == other.actions && self.deployments == other.deployments
@@ -282,9 +277,6 @@ impl Catalog {
     }
 
     fn index(&self) -> &Index {
-        if self.actions.len().max(self.deployments.len()) <= LINEAR_UP_TO {
-            return &EMPTY;
-        }
         self.index.get_or_init(|| Index {
             actions: sorted_by_id(&self.actions, |a| &a.id),
             deployments: sorted_by_id(&self.deployments, |d| &d.id),
@@ -293,12 +285,17 @@ impl Catalog {
 
     /// The deployment with this id (the first, if several have it).
     pub fn deployment(&self, id: &str) -> Option<&Deployment> {
-        lookup(&self.deployments, &self.index().deployments, id, |d| &d.id)
+        lookup(
+            &self.deployments,
+            || &self.index().deployments[..],
+            id,
+            |d| &d.id,
+        )
     }
 
     /// The action with this id (the first, if several have it).
     pub fn action(&self, id: &str) -> Option<&Action> {
-        lookup(&self.actions, &self.index().actions, id, |a| &a.id)
+        lookup(&self.actions, || &self.index().actions[..], id, |a| &a.id)
     }
 
     /// The action mapped to a deployment, if both exist.
@@ -324,10 +321,21 @@ fn sorted_by_id<T>(items: &[T], id: fn(&T) -> &str) -> Vec<u32> {
 
 /// The first of `items` with `wanted` as id: by the index while it covers every item, by a
 /// scan otherwise.
-fn lookup<'c, T>(items: &'c [T], index: &[u32], wanted: &str, id: fn(&T) -> &str) -> Option<&'c T> {
-    // A short list is scanned: cheaper than a binary search's string comparisons (callgrind).
-    if items.len() <= LINEAR_UP_TO || index.len() != items.len() {
-        return items.iter().find(|i| id(i) == wanted);
+fn lookup<'c, 'i, T>(
+    items: &'c [T],
+    index: impl FnOnce() -> &'i [u32],
+    wanted: &str,
+    id: fn(&T) -> &str,
+) -> Option<&'c T> {
+    let scan = || items.iter().find(|i| id(i) == wanted);
+    // A short list is scanned (cheaper than a binary search's string comparisons: callgrind),
+    // and never indexed.
+    if items.len() <= LINEAR_UP_TO {
+        return scan();
+    }
+    let index = index();
+    if index.len() != items.len() {
+        return scan();
     }
     let item = |p: &u32| items.get(*p as usize);
     let at = index.partition_point(|p| item(p).is_some_and(|i| id(i) < wanted));

@@ -231,12 +231,7 @@ impl<'f, 'h, 'a> Checker<'f, 'h, 'a> {
         expected: Expectation,
         got: Got<'a>,
     ) -> Option<T> {
-        let message = Message::Expected {
-            field,
-            expected,
-            got,
-        };
-        self.f.error(field, code, message);
+        self.f.expected(field, code, expected, got);
         None
     }
 

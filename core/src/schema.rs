@@ -59,7 +59,7 @@ pub fn json_schema(api: Api) -> Value {
     if !conditional.is_empty() {
         let source = VoiceField::CallSource.name();
         schema["if"] = json!({
-            "properties": { source: { "enum": [CALL_SOURCE_TROMBONE, whole(CALL_SOURCE_TROMBONE)] } },
+            "properties": { source: { "enum": as_sent(&[CALL_SOURCE_TROMBONE]) } },
             "required": [source],
         });
         schema["then"] = json!({ "required": conditional });
@@ -114,9 +114,8 @@ fn kind(kind: Kind) -> Vec<Value> {
             "type": "string", "minLength": 1, "maxLength": crate::fields::ID_MAX_CHARS, "pattern": ID_PATTERN,
         })],
         Kind::List(list) => {
-            let texts = list.iter().map(|(v, _)| json!(v));
-            let numbers = list.iter().map(|(v, _)| whole(v));
-            vec![json!({ "enum": texts.chain(numbers).collect::<Vec<_>>() })]
+            let values: Vec<&str> = list.iter().map(|(v, _)| *v).collect();
+            vec![json!({ "enum": as_sent(&values) })]
         }
         Kind::ListAnyCase(list) => {
             let mut values: Vec<String> = Vec::new();
@@ -161,9 +160,14 @@ fn kind(kind: Kind) -> Vec<Value> {
     }
 }
 
-/// A listed value as the JSON number partners may send instead.
-fn whole(v: &str) -> Value {
-    v.parse::<u64>().map_or(Value::Null, Value::from)
+/// Listed values as partners may send them: each as text, then those that are whole numbers as
+/// JSON numbers (core takes a number for its text).
+fn as_sent(values: &[&str]) -> Vec<Value> {
+    let texts = values.iter().map(|v| json!(v));
+    let numbers = values
+        .iter()
+        .filter_map(|v| v.parse::<u64>().ok().map(Value::from));
+    texts.chain(numbers).collect()
 }
 
 #[cfg(test)]
