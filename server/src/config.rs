@@ -81,7 +81,8 @@ pub struct Config {
     #[arg(long, env = "TXSTATE_DEMO", default_value_t = false)]
     pub demo: bool,
 
-    /// PostgreSQL only: connections this server keeps open to the database.
+    /// PostgreSQL only: connections this server keeps for its writes and reads (it opens five
+    /// more: four for the request log and the throttle, one to listen).
     #[arg(long, env = "TXSTATE_PG_POOL_SIZE", default_value_t = 16)]
     pub pg_pool_size: usize,
 

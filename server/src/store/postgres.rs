@@ -3,6 +3,12 @@
 //! transaction on a pooled connection; request log lines are queued and written by one task
 //! in multi-row inserts. Servers tell each other of changes with NOTIFY on the
 //! channel `txstate` and hear them with LISTEN on a connection of their own.
+//!
+//! What no answer waits on being durable — request log lines, the throttle's state, the
+//! change notices — goes over a few connections of their own that commit without waiting for
+//! the write-ahead log's flush (`synchronous_commit = off`): a crash of the database may lose
+//! the last fraction of a second of them, never a notification or voice update that was
+//! acknowledged (those commit on the main pool, durably).
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -40,6 +46,12 @@ const MIGRATION_LOCK: i64 = 0x0074_7873_7461_7465; // "txstate" in ASCII
 /// Most request log lines written in one insert.
 const LOG_BATCH: usize = 1000;
 
+/// Connections of the relaxed pool: the log writer, the throttle's batches, the publisher.
+const RELAXED_POOL: usize = 4;
+
+/// What the relaxed pool's sessions run with (see the module's documentation).
+const RELAXED_OPTIONS: &str = "-c synchronous_commit=off";
+
 pub(super) enum LogMsg {
     Line(Box<LogEntry>),
     Flush(oneshot::Sender<StoreResult<()>>),
@@ -56,6 +68,8 @@ struct Wire {
 /// The PostgreSQL store.
 pub struct PostgresStore {
     pub(super) pool: Pool,
+    /// Connections whose commits do not wait for the disk: for writes no answer waits on.
+    relaxed: Pool,
     pub(super) logs: mpsc::UnboundedSender<LogMsg>,
     pub(super) outbox: mpsc::UnboundedSender<Event>,
     pub(super) changes: broadcast::Sender<Event>,
@@ -123,19 +137,8 @@ impl PostgresStore {
     ) -> StoreResult<PostgresStore> {
         let (config, tls_settings) = parse_url(url, ca_file)?;
         let tls = tls_settings.connector()?;
-        let manager = Manager::from_config(
-            config.clone(),
-            tls.clone(),
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(pool_size.max(2))
-            .wait_timeout(Some(Duration::from_secs(30)))
-            .runtime(deadpool_postgres::Runtime::Tokio1)
-            .build()
-            .map_err(err)?;
+        let pool = new_pool(config.clone(), &tls, pool_size.max(2))?;
+        let relaxed = new_pool(relaxed(&config), &tls, RELAXED_POOL)?;
         let mut client = connection(&pool)
             .await
             .map_err(|e| tls_settings.explain(e))?;
@@ -151,18 +154,18 @@ impl PostgresStore {
         let (logs, log_rx) = mpsc::unbounded_channel();
         let (outbox, out_rx) = mpsc::unbounded_channel();
         let (changes, _) = broadcast::channel(1024);
-        let log_writer = tokio::spawn(log_loop(pool.clone(), log_rx));
+        let log_writer = tokio::spawn(log_loop(relaxed.clone(), log_rx));
         let slot = slot.rem_euclid(100) as u32;
         let max_batch = max_batch.max(1);
         let (notifications, queue) = mpsc::channel(16 * max_batch);
         let (admissions, admit_queue) = mpsc::channel(16 * max_batch);
         let batchers = vec![
             postgres_batch::notifications(pool.clone(), metrics.clone(), slot, queue, max_batch),
-            postgres_batch::admissions(pool.clone(), admit_queue, max_batch),
+            postgres_batch::admissions(relaxed.clone(), admit_queue, max_batch),
         ];
         let (listening, ready) = oneshot::channel();
         let tasks = vec![
-            tokio::spawn(publish_loop(pool.clone(), out_rx, origin.clone())),
+            tokio::spawn(publish_loop(relaxed.clone(), out_rx, origin.clone())),
             tokio::spawn(listen_loop(config, tls, changes.clone(), origin, listening)),
         ];
         // Serving before listening could miss another server's change.
@@ -179,6 +182,7 @@ impl PostgresStore {
         }
         Ok(PostgresStore {
             pool,
+            relaxed,
             logs,
             outbox,
             changes,
@@ -238,9 +242,41 @@ impl PostgresStore {
                 t.abort();
             }
             self.pool.close();
+            self.relaxed.close();
         }
         .boxed()
     }
+}
+
+/// `config` for the relaxed pool: the operator's own session options, then ours.
+fn relaxed(config: &tokio_postgres::Config) -> tokio_postgres::Config {
+    let mut relaxed = config.clone();
+    relaxed.options(&match config.get_options() {
+        Some(o) if !o.trim().is_empty() => format!("{o} {RELAXED_OPTIONS}"),
+        _ => RELAXED_OPTIONS.to_owned(),
+    });
+    relaxed
+}
+
+/// A pool of at most `size` connections made with `config`.
+fn new_pool(
+    config: tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
+    size: usize,
+) -> StoreResult<Pool> {
+    let manager = Manager::from_config(
+        config,
+        tls.clone(),
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    Pool::builder(manager)
+        .max_size(size)
+        .wait_timeout(Some(Duration::from_secs(30)))
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .build()
+        .map_err(err)
 }
 
 pub(super) async fn connection(pool: &Pool) -> StoreResult<Object> {
@@ -493,5 +529,57 @@ async fn listen_loop(
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(10));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The machine's PostgreSQL (no tables touched: only session settings are read).
+    async fn settings(config: &tokio_postgres::Config) -> Option<(String, String)> {
+        let (client, conn) = match config.connect(tokio_postgres::NoTls).await {
+            Ok(c) => c,
+            Err(e) => {
+                assert!(
+                    std::env::var_os("TXSTATE_TEST_POSTGRES_REQUIRED").is_none(),
+                    "PostgreSQL is required and unreachable: {e}"
+                );
+                eprintln!("note: PostgreSQL unreachable ({e}); test skipped");
+                return None;
+            }
+        };
+        tokio::spawn(conn);
+        let show = |name: &'static str| {
+            let client = &client;
+            async move {
+                let row = client
+                    .query_one(&format!("SHOW {name}"), &[])
+                    .await
+                    .unwrap();
+                row.get::<_, String>(0)
+            }
+        };
+        Some((
+            show("synchronous_commit").await,
+            show("statement_timeout").await,
+        ))
+    }
+
+    #[tokio::test]
+    async fn relaxed_sessions_commit_without_waiting_and_keep_the_operators_options() {
+        let url = std::env::var("TXSTATE_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+        let (plain, _) = parse_url(&url, None).unwrap();
+        let mut own = plain.clone();
+        own.options("-c statement_timeout=4321");
+        let Some(durable) = settings(&own).await else {
+            return;
+        };
+        assert_eq!(durable, ("on".to_owned(), "4321ms".to_owned()));
+        let relaxed_own = settings(&relaxed(&own)).await.unwrap();
+        assert_eq!(relaxed_own, ("off".to_owned(), "4321ms".to_owned()));
+        let relaxed_plain = settings(&relaxed(&plain)).await.unwrap();
+        assert_eq!(relaxed_plain.0, "off");
     }
 }
