@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use deadpool_postgres::Pool;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::postgres::{connection, db_err};
@@ -63,9 +63,16 @@ pub(super) fn ask<T: Send + 'static, R: Send + 'static>(
     .boxed()
 }
 
+/// A batch smaller than this waits for more while another batch is running (see
+/// [`batches`]): each call of the batch function costs about a millisecond of the database's
+/// CPU whatever its size, so many small batches side by side cost more than a few full ones.
+const MIN_FILL: usize = 16;
+
 /// Takes what is queued in batches of at most `max_batch` while one of `in_flight` slots is
 /// free, and runs `run(batch, slot)` for each; ends when the queue is closed and every batch
-/// has run.
+/// has run. A batch starts at once when no other is running; while others run, it starts once
+/// it holds [`MIN_FILL`] items or none of them is running any more, whichever comes first
+/// (never on a timer: under light load a request waits for at most the batches ahead of it).
 fn batches<T, F, Fut>(
     mut queue: mpsc::Receiver<T>,
     max_batch: usize,
@@ -79,8 +86,10 @@ where
 {
     tokio::spawn(async move {
         let slots = Arc::new(Semaphore::new(in_flight as usize));
+        let ended = Arc::new(Notify::new());
+        let min_fill = MIN_FILL.min(max_batch);
         let mut next = 0u32;
-        loop {
+        'batches: loop {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
@@ -88,17 +97,37 @@ where
                 break;
             };
             let mut batch = vec![first];
-            while batch.len() < max_batch {
-                match queue.try_recv() {
-                    Ok(q) => batch.push(q),
-                    Err(_) => break,
+            loop {
+                while batch.len() < max_batch {
+                    match queue.try_recv() {
+                        Ok(q) => batch.push(q),
+                        Err(_) => break,
+                    }
+                }
+                // The permit held here is this batch's; any other taken is a running batch.
+                let others_running = slots.available_permits() + 1 < in_flight as usize;
+                if batch.len() >= min_fill || !others_running {
+                    break;
+                }
+                tokio::select! {
+                    more = queue.recv() => match more {
+                        Some(q) => batch.push(q),
+                        None => {
+                            let running = run(batch, next);
+                            running.await;
+                            break 'batches;
+                        }
+                    },
+                    () = ended.notified() => {}
                 }
             }
             let running = run(batch, next);
             next = (next + 1) % in_flight;
+            let ended = ended.clone();
             tokio::spawn(async move {
                 running.await;
                 drop(permit);
+                ended.notify_one();
             });
         }
         let _ = slots.acquire_many(in_flight).await;
@@ -269,4 +298,76 @@ async fn admit_many(
         usize::try_from(admitted).unwrap_or(0),
         u64::try_from(wait_us).unwrap_or(0),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Batches as they start: their items; each runs until the test lets it end.
+    type Started = mpsc::UnboundedReceiver<(Vec<u32>, oneshot::Sender<()>)>;
+
+    fn batcher(max_batch: usize, in_flight: u32) -> (mpsc::Sender<u32>, Started, JoinHandle<()>) {
+        let (items, queue) = mpsc::channel(1024);
+        let (started, starts) = mpsc::unbounded_channel();
+        let handle = batches(queue, max_batch, in_flight, move |batch, _| {
+            let started = started.clone();
+            async move {
+                let (end, ended) = oneshot::channel();
+                let _ = started.send((batch, end));
+                let _ = ended.await;
+            }
+        });
+        (items, starts, handle)
+    }
+
+    #[tokio::test]
+    async fn a_small_batch_waits_for_the_running_one_or_for_enough_items() {
+        let (items, mut starts, handle) = batcher(100, 2);
+        // Nothing running: one item goes at once.
+        items.send(0).await.unwrap();
+        let (first, end_first) = starts.recv().await.unwrap();
+        assert_eq!(first, vec![0]);
+        // One running: the next batch fills to MIN_FILL before it starts, however the items
+        // trickle in.
+        for i in 1..=MIN_FILL as u32 {
+            items.send(i).await.unwrap();
+        }
+        let (second, end_second) = starts.recv().await.unwrap();
+        assert_eq!(second, (1..=MIN_FILL as u32).collect::<Vec<_>>());
+        // A slot frees while the second still runs: the next batch fills again.
+        end_first.send(()).unwrap();
+        for i in 100..100 + MIN_FILL as u32 {
+            items.send(i).await.unwrap();
+        }
+        let (third, end_third) = starts.recv().await.unwrap();
+        assert_eq!(third, (100..100 + MIN_FILL as u32).collect::<Vec<_>>());
+        // Once nothing runs, what waited goes, though it is small.
+        items.send(200).await.unwrap();
+        items.send(201).await.unwrap();
+        end_second.send(()).unwrap();
+        end_third.send(()).unwrap();
+        let (fourth, end_fourth) = starts.recv().await.unwrap();
+        assert_eq!(fourth, vec![200, 201]);
+        // Closing the queue ends the batcher once the running batches end.
+        drop(items);
+        end_fourth.send(()).unwrap();
+        handle.await.unwrap();
+        assert!(starts.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn the_last_items_run_when_the_queue_closes() {
+        let (items, mut starts, handle) = batcher(100, 2);
+        items.send(0).await.unwrap();
+        let (_, end_first) = starts.recv().await.unwrap();
+        items.send(1).await.unwrap();
+        drop(items);
+        // The small batch waits for the running one or the queue's end, not for MIN_FILL.
+        let (last, end_last) = starts.recv().await.unwrap();
+        assert_eq!(last, vec![1]);
+        end_last.send(()).unwrap();
+        end_first.send(()).unwrap();
+        handle.await.unwrap();
+    }
 }
