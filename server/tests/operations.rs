@@ -376,6 +376,10 @@ async fn alert_scenario(
         metric(&text, "txstate_db_connections{state=\"idle\"}") >= 1.0,
         "{text}"
     );
+    if writer == "postgres" {
+        // TXSTATE_PG_POOL_SIZE, and the four relaxed connections (request log, throttle).
+        assert_eq!(metric(&text, "txstate_db_connections_max"), 8.0, "{text}");
+    }
     assert!(text.contains("txstate_build_info{version=\""), "{text}");
 }
 

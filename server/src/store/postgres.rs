@@ -69,7 +69,7 @@ struct Wire {
 pub struct PostgresStore {
     pub(super) pool: Pool,
     /// Connections whose commits do not wait for the disk: for writes no answer waits on.
-    relaxed: Pool,
+    pub(super) relaxed: Pool,
     pub(super) logs: mpsc::UnboundedSender<LogMsg>,
     pub(super) outbox: mpsc::UnboundedSender<Event>,
     pub(super) changes: broadcast::Sender<Event>,

@@ -510,12 +510,13 @@ impl Store for PostgresStore {
     }
 
     fn pool_status(&self) -> PoolStatus {
-        let s = self.pool.status();
+        // Both pools: the operator budgets connections for both.
+        let (a, b) = (self.pool.status(), self.relaxed.status());
         PoolStatus {
-            idle: s.available as u64,
-            in_use: (s.size - s.available) as u64,
-            waiting: s.waiting as u64,
-            max: s.max_size as u64,
+            idle: (a.available + b.available) as u64,
+            in_use: (a.size - a.available + b.size - b.available) as u64,
+            waiting: (a.waiting + b.waiting) as u64,
+            max: (a.max_size + b.max_size) as u64,
         }
     }
 
