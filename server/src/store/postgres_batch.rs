@@ -89,7 +89,7 @@ where
         let ended = Arc::new(Notify::new());
         let min_fill = MIN_FILL.min(max_batch);
         let mut next = 0u32;
-        'batches: loop {
+        loop {
             let Ok(permit) = slots.clone().acquire_owned().await else {
                 break;
             };
@@ -112,11 +112,8 @@ where
                 tokio::select! {
                     more = queue.recv() => match more {
                         Some(q) => batch.push(q),
-                        None => {
-                            let running = run(batch, next);
-                            running.await;
-                            break 'batches;
-                        }
+                        // Closed: this batch goes now; the next `recv` ends the loop.
+                        None => break,
                     },
                     () = ended.notified() => {}
                 }
