@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use serde_json::Value;
-use support::{corpus, demo_catalog, Body};
+use support::{corpus, demo_catalog, typical_notify, Body};
 use txstate_core::{validate, Api, Options};
 
 fn schema(name: &str) -> jsonschema::Validator {
@@ -121,6 +121,7 @@ fn main() {
         let bodies = corpus.iter().filter(|(n, _, _)| n == g).cloned().collect();
         rows.push((format!("code-{g}"), bodies));
     }
+    rows.push(("typical-notify".to_owned(), typical_notify()));
 
     let mut c = Criterion::default().configure_from_args();
     for (i, (name, bodies)) in rows.iter().enumerate() {

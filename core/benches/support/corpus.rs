@@ -35,6 +35,31 @@ pub fn corpus() -> Vec<Body> {
     out
 }
 
+/// The bodies partners send day to day, valid notify as the contract shows them (the
+/// "valid notify body" of the speed goal): the contract's example, the minimal one, a defined
+/// responseCode, a plain responseTime. Group `typical-notify`.
+pub const TYPICAL_NOTIFY: [&str; 4] = [
+    "001-contract-example.json",
+    "003-minimal-success.json",
+    "004-success-with-defined-code.json",
+    "006-response-time-plain.json",
+];
+
+/// The [`TYPICAL_NOTIFY`] bodies.
+pub fn typical_notify() -> Vec<Body> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/notify");
+    TYPICAL_NOTIFY
+        .iter()
+        .map(|name| {
+            let f: Fixture =
+                serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("read"))
+                    .expect("fixture");
+            assert_eq!(f.expect.code.map(|c| c.number()), Some(1100), "{name}");
+            ("typical-notify".to_owned(), f.api, f.body.into_bytes())
+        })
+        .collect()
+}
+
 /// The demo catalog the server starts with.
 pub fn demo_catalog() -> Catalog {
     serde_json::from_str(include_str!("../../../fixtures/catalogs/demo.json")).expect("catalog")
