@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use crate::codes::Code;
 use crate::fields::{Field, Kind, Need, TimeFormat, ID_MAX_CHARS};
-use crate::json::{swar, Raw};
+use crate::json::{swar, Escaped, Raw};
 use crate::message::{Absence, Expectation, Got, Message};
 use crate::names::near_miss;
 use crate::time::{DateTime, Precision};
@@ -40,7 +40,17 @@ fn presence<'r, 'a>(raw: Option<&'r Raw<'a>>) -> Presence<'r, 'a> {
         None => Presence::Absent(Absence::Missing),
         Some(Raw::Null) => Presence::Absent(Absence::Null),
         Some(Raw::Str(s)) if blank(s) => Presence::Absent(Absence::Empty),
+        Some(Raw::Escaped(e)) if blank_escaped(*e) => Presence::Absent(Absence::Empty),
         Some(v) => Presence::Value(v),
+    }
+}
+
+/// [`blank`] of an escaped string's decoded text, decoding only when its first byte does not
+/// settle it.
+fn blank_escaped(e: Escaped<'_>) -> bool {
+    match e.source().as_bytes().first() {
+        Some(b'!'..=b'[' | b']'..=b'~') => false,
+        _ => blank(&e.unescape()),
     }
 }
 
@@ -110,6 +120,9 @@ pub(crate) enum Value<'a> {
     Text(Cow<'a, str>),
     /// A date-time, and its text as stored.
     Time(DateTime, Cow<'a, str>),
+    /// A JSON object in a string with escapes, not decoded yet: its API reads the object in
+    /// place ([`crate::json::read_object_escaped`]).
+    Escaped(Escaped<'a>),
 }
 
 impl<'a> Value<'a> {
@@ -117,13 +130,15 @@ impl<'a> Value<'a> {
     pub(crate) fn into_text(self) -> Cow<'a, str> {
         match self {
             Value::Text(t) | Value::Time(_, t) => t,
+            Value::Escaped(e) => Cow::Owned(e.unescape()),
         }
     }
 
-    /// The text as stored.
-    pub(crate) fn text(&self) -> &str {
+    /// The text as stored; `None` for an escaped JSON object (not decoded yet).
+    pub(crate) fn text(&self) -> Option<&str> {
         match self {
-            Value::Text(t) | Value::Time(_, t) => t,
+            Value::Text(t) | Value::Time(_, t) => Some(t),
+            Value::Escaped(_) => None,
         }
     }
 
@@ -131,7 +146,7 @@ impl<'a> Value<'a> {
     pub(crate) fn time(&self) -> Option<DateTime> {
         match self {
             Value::Time(dt, _) => Some(*dt),
-            Value::Text(_) => None,
+            Value::Text(_) | Value::Escaped(_) => None,
         }
     }
 }
@@ -168,6 +183,16 @@ impl<'f, 'h, 'a> Checker<'f, 'h, 'a> {
         raw: Option<&Raw<'a>>,
         mandatory: bool,
     ) -> Option<Value<'a>> {
+        // A string with escapes is decoded here, once, for every kind of field but a JSON
+        // object in a string, which its API reads in place.
+        let decoded;
+        let raw = match raw {
+            Some(Raw::Escaped(e)) if !matches!(field.kind, Kind::JsonObject(_)) => {
+                decoded = Raw::Str(Cow::Owned(e.unescape()));
+                Some(&decoded)
+            }
+            other => other,
+        };
         let raw = match presence(raw) {
             Presence::Value(v) => v,
             Presence::Absent(absence) => {
@@ -189,7 +214,7 @@ impl<'f, 'h, 'a> Checker<'f, 'h, 'a> {
             Kind::Text(max) => self.text(name, raw, max).map(Value::Text),
             Kind::Digits(max) => self.digits(name, raw, max).map(Value::Text),
             Kind::Whole => self.whole(name, raw).map(Value::Text),
-            Kind::JsonObject(max) => self.json_object(name, raw, max).map(Value::Text),
+            Kind::JsonObject(max) => self.json_object(name, raw, max),
         }
     }
 
@@ -454,13 +479,11 @@ impl<'f, 'h, 'a> Checker<'f, 'h, 'a> {
 
     /// A JSON object encoded in a string (an object itself is taken as its text, with a
     /// warning), at most `max` bytes. Its content is the API's business.
-    fn json_object(
-        &mut self,
-        field: &'static str,
-        raw: &Raw<'a>,
-        max: usize,
-    ) -> Option<Cow<'a, str>> {
+    fn json_object(&mut self, field: &'static str, raw: &Raw<'a>, max: usize) -> Option<Value<'a>> {
         let text = match raw {
+            // Decoded text is never longer than the text as sent.
+            Raw::Escaped(e) if e.source().len() <= max => return Some(Value::Escaped(*e)),
+            Raw::Escaped(e) => Cow::Owned(e.unescape()),
             Raw::Str(s) => s.clone(),
             Raw::Object(o) => {
                 self.f.warn(field, Message::ObjectAsString { field });
@@ -486,7 +509,7 @@ impl<'f, 'h, 'a> Checker<'f, 'h, 'a> {
                 },
             );
         }
-        Some(text)
+        Some(Value::Text(text))
     }
 }
 

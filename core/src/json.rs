@@ -1,6 +1,8 @@
 //! Reading a request body: one JSON object whose top-level fields land in the slots of the
 //! API's known field names. A purpose-built single-pass scanner (the validator's hot path):
-//! UTF-8 is checked once, strings borrow from the body unless they hold escapes, and values the
+//! UTF-8 is checked once, strings borrow from the body unless they hold escapes (a known
+//! field's string with escapes is checked and decoded only when read: [`Raw::Escaped`]; a JSON
+//! object inside one is read in place, [`read_object_escaped`]), and values the
 //! validators never read (unknown fields, nested arrays) are checked for well-formedness and
 //! skipped without recursion, so no input can overflow the stack.
 //!
@@ -25,6 +27,10 @@ pub enum Raw<'a> {
     Number(&'a str),
     /// A string, borrowed from the body when it has no escapes.
     Str(Cow<'a, str>),
+    /// A string with escapes as the value of a known field: checked, not yet decoded
+    /// ([`Escaped::unescape`]). Most fields decode it; additionalInfo reads the object in it
+    /// without decoding first ([`read_object_escaped`]).
+    Escaped(Escaped<'a>),
     /// An array: its text as sent.
     Array(&'a str),
     /// An object: its text as sent.
@@ -38,9 +44,45 @@ impl Raw<'_> {
             Raw::Null => "null",
             Raw::Bool(_) => "a boolean",
             Raw::Number(_) => "a number",
-            Raw::Str(_) => "a string",
+            Raw::Str(_) | Raw::Escaped(_) => "a string",
             Raw::Array(_) => "an array",
             Raw::Object(_) => "an object",
+        }
+    }
+}
+
+/// A JSON string with escapes, as sent between its quotes; only the reader makes one, after
+/// checking every escape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Escaped<'a>(&'a str);
+
+impl<'a> Escaped<'a> {
+    /// The text as sent, escapes included.
+    pub fn source(self) -> &'a str {
+        self.0
+    }
+
+    /// The decoded text.
+    pub fn unescape(self) -> String {
+        let src = self.0;
+        let mut s = Scanner::<false> {
+            text: src,
+            b: src.as_bytes(),
+            pos: 0,
+        };
+        let mut out = String::with_capacity(src.len());
+        loop {
+            let run = s.pos;
+            s.skip_plain();
+            out.push_str(&src[run..s.pos]);
+            // The reader checked every escape: nothing else stops the run before the end.
+            if s.peek() != Some(b'\\') {
+                return out;
+            }
+            s.pos += 1;
+            if s.escape(Some(&mut out)).is_err() {
+                return out;
+            }
         }
     }
 }
@@ -119,7 +161,7 @@ pub fn read_object_text<'a, const N: usize>(
     }
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let bytes = text.as_bytes();
-    let mut s = Scanner {
+    let mut s = Scanner::<false> {
         text,
         b: bytes,
         pos: 0,
@@ -139,7 +181,73 @@ pub fn read_object_text<'a, const N: usize>(
     Ok(body)
 }
 
-struct Scanner<'a> {
+/// Reads the JSON object inside an escaped string (a JSON object encoded in a string, as
+/// notify's additionalInfo) without decoding the string first: its quotes are `\"` and its
+/// strings are borrowed from the body. Only for the common form, where every escape of the
+/// outer string is such a quote; `None` for any other escape, a nested object or array as a
+/// known field's value, or anything [`read_object_text`] of the decoded text would refuse, so
+/// that the caller reads the decoded text then (and reports what is wrong). Where it answers,
+/// it reads what [`read_object_text`] reads from the decoded text (a test holds it to that).
+///
+/// Returns the object and the decoded text.
+pub fn read_object_escaped<'a, const N: usize>(
+    escaped: Escaped<'a>,
+    known: &[&str; N],
+) -> Option<(Body<'a, N>, String)> {
+    let text = escaped.0;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let mut s = Scanner::<true> {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+    };
+    s.ws();
+    if s.peek() != Some(b'{') {
+        return None;
+    }
+    let body = s.object(known).ok()?;
+    s.end().ok()?;
+    let nested = |v: &Option<Raw<'_>>| matches!(v, Some(Raw::Object(_) | Raw::Array(_)));
+    if body.fields.iter().any(nested) {
+        return None;
+    }
+    // Every backslash was the first of a `\"`: the decoded text is the text without them.
+    Some((body, without_backslashes(escaped.0)))
+}
+
+/// `s` without its backslashes: the runs between them, each found eight bytes at a time
+/// (callgrind: `split` with its `memchr`, or a byte filter and a UTF-8 check, cost more).
+fn without_backslashes(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let (mut run, mut pos) = (0, 0);
+    while let Some(chunk) = b.get(pos..pos + 8) {
+        let found = swar::bytes_eq(
+            u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8])),
+            b'\\',
+        );
+        if found == 0 {
+            pos += 8;
+            continue;
+        }
+        pos += swar::first(found);
+        out.push_str(&s[run..pos]);
+        pos += 1;
+        run = pos;
+    }
+    for (i, c) in b.iter().enumerate().skip(pos) {
+        if *c == b'\\' {
+            out.push_str(&s[run..i]);
+            run = i + 1;
+        }
+    }
+    out.push_str(&s[run..]);
+    out
+}
+
+/// The reader. `ESC`: reading the text of a JSON string as sent, whose own strings are quoted
+/// with `\"` ([`read_object_escaped`]); any other escape is an error there.
+struct Scanner<'a, const ESC: bool> {
     text: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -147,7 +255,28 @@ struct Scanner<'a> {
 
 type Scan<T> = Result<T, &'static str>;
 
-impl<'a> Scanner<'a> {
+impl<'a, const ESC: bool> Scanner<'a, ESC> {
+    /// Whether a string's quote is next: `"`, or `\"` when `ESC`.
+    #[inline]
+    fn at_quote(&self) -> bool {
+        if ESC {
+            self.b.get(self.pos..self.pos + 2) == Some(b"\\\"")
+        } else {
+            self.peek() == Some(b'"')
+        }
+    }
+
+    /// Moves past the opening quote of a key.
+    fn eat_quote(&mut self) -> Scan<()> {
+        self.ws();
+        if self.at_quote() {
+            self.pos += if ESC { 2 } else { 1 };
+            Ok(())
+        } else {
+            Err("expected a key in double quotes")
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.b.get(self.pos).copied()
     }
@@ -198,8 +327,7 @@ impl<'a> Scanner<'a> {
             return Ok(body);
         }
         loop {
-            self.eat(b'"', "expected a key in double quotes")
-                .map_err(|e| self.not_json(e))?;
+            self.eat_quote().map_err(|e| self.not_json(e))?;
             let key = self.string().map_err(|e| self.not_json(e))?;
             self.eat(b':', "expected ':'")
                 .map_err(|e| self.not_json(e))?;
@@ -217,7 +345,7 @@ impl<'a> Scanner<'a> {
             match slot {
                 Some(i) => {
                     next = i + 1;
-                    let value = self.value().map_err(|e| self.not_json(e))?;
+                    let value = self.known_value().map_err(|e| self.not_json(e))?;
                     if body.fields[i].is_some() {
                         return Err(BodyError::DuplicateKey(key.into_owned()));
                     }
@@ -245,12 +373,59 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// The value of a known field: as [`Self::value`], but a string with escapes is checked
+    /// and left undecoded ([`Raw::Escaped`]).
+    fn known_value(&mut self) -> Scan<Raw<'a>> {
+        self.ws();
+        if !ESC && self.peek() == Some(b'"') {
+            self.pos += 1;
+            let start = self.pos;
+            self.skip_plain();
+            if self.peek() == Some(b'"') {
+                let s = &self.text[start..self.pos];
+                self.pos += 1;
+                return Ok(Raw::Str(Cow::Borrowed(s)));
+            }
+            return self.escaped_rest(start);
+        }
+        self.value()
+    }
+
+    /// A string from `start` whose plain run stopped short of its closing quote, checked and
+    /// not decoded.
+    #[cold]
+    #[inline(never)]
+    fn escaped_rest(&mut self, start: usize) -> Scan<Raw<'a>> {
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    let s = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(Raw::Escaped(Escaped(s)));
+                }
+                // `\"` is by far the most common escape (a JSON object in a string).
+                Some(b'\\') if self.b.get(self.pos + 1) == Some(&b'"') => self.pos += 2,
+                Some(b'\\') => {
+                    self.pos += 1;
+                    self.escape(None)?;
+                }
+                Some(_) => return Err("control character in a string"),
+                None => return Err("unterminated string"),
+            }
+            self.skip_plain();
+        }
+    }
+
     /// A value whose content validation may read.
     fn value(&mut self) -> Scan<Raw<'a>> {
         self.ws();
         let start = self.pos;
+        if ESC && self.at_quote() {
+            self.pos += 2;
+            return self.string().map(Raw::Str);
+        }
         match self.peek() {
-            Some(b'"') => {
+            Some(b'"') if !ESC => {
                 self.pos += 1;
                 self.string().map(Raw::Str)
             }
@@ -326,6 +501,15 @@ impl<'a> Scanner<'a> {
     fn string(&mut self) -> Scan<Cow<'a, str>> {
         let start = self.pos;
         self.skip_plain();
+        if ESC {
+            // The string's own escapes would be escaped twice here: left to the decoded text.
+            if !self.at_quote() {
+                return Err("an escape inside a string of an escaped object");
+            }
+            let s = &self.text[start..self.pos];
+            self.pos += 2;
+            return Ok(Cow::Borrowed(s));
+        }
         if self.peek() == Some(b'"') {
             let s = &self.text[start..self.pos];
             self.pos += 1;
@@ -360,25 +544,34 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    let c = self.peek().ok_or("unterminated string")?;
-                    self.pos += 1;
-                    match c {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => out.push(self.unicode_escape()?),
-                        _ => return Err("invalid escape"),
-                    }
+                    self.escape(Some(&mut out))?;
                 }
                 Some(_) => return Err("control character in a string"),
                 None => return Err("unterminated string"),
             }
         }
+    }
+
+    /// One escape, after its backslash: checked, and decoded into `out` if given.
+    fn escape(&mut self, out: Option<&mut String>) -> Scan<()> {
+        let c = self.peek().ok_or("unterminated string")?;
+        self.pos += 1;
+        let decoded = match c {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => self.unicode_escape()?,
+            _ => return Err("invalid escape"),
+        };
+        if let Some(out) = out {
+            out.push(decoded);
+        }
+        Ok(())
     }
 
     /// Moves past string bytes that need no attention (anything but `"`, `\\` and control
@@ -456,7 +649,7 @@ impl<'a> Scanner<'a> {
                         "an object"
                     } else {
                         stack.push(true);
-                        self.eat(b'"', "expected a key in double quotes")?;
+                        self.eat_quote()?;
                         self.string()?;
                         self.eat(b':', "expected ':'")?;
                         kind.get_or_insert("an object");
@@ -476,7 +669,7 @@ impl<'a> Scanner<'a> {
                     }
                 }
                 _ => match self.value()? {
-                    Raw::Str(_) => "a string",
+                    Raw::Str(_) | Raw::Escaped(_) => "a string",
                     Raw::Number(_) => "a number",
                     Raw::Bool(_) => "a boolean",
                     _ => "null",
@@ -492,7 +685,7 @@ impl<'a> Scanner<'a> {
                 match (self.peek(), in_object) {
                     (Some(b','), true) => {
                         self.pos += 1;
-                        self.eat(b'"', "expected a key in double quotes")?;
+                        self.eat_quote()?;
                         self.string()?;
                         self.eat(b':', "expected ':'")?;
                         break;
@@ -565,7 +758,7 @@ mod tests {
         let cases: &[(&str, Raw<'_>)] = &[
             (
                 r#"{"a":"x\"\\\/\n\u00e9\ud83d\ude00"}"#,
-                Raw::Str(Cow::Owned("x\"\\/\né😀".into())),
+                Raw::Escaped(Escaped(r#"x\"\\\/\n\u00e9\ud83d\ude00"#)),
             ),
             (r#"{"a":-12.5e+3}"#, Raw::Number("-12.5e+3")),
             (r#"{"a":0}"#, Raw::Number("0")),
@@ -710,7 +903,123 @@ mod props {
         fn reads_back_any_string(s in "\\PC{0,40}|[\\x00-\\x7f]{0,40}|.{0,3}\"\\\\.{0,20}") {
             let body = format!("{{\"a\":{}}}", serde_json::to_string(&s).expect("serializes"));
             let read = read_object(body.as_bytes(), &["a"]).expect("valid JSON");
-            prop_assert_eq!(read.get(0), Some(&Raw::Str(Cow::Owned(s))));
+            let text = match read.get(0) {
+                Some(Raw::Str(t)) => t.to_string(),
+                Some(Raw::Escaped(e)) => e.unescape(),
+                other => panic!("{other:?}"),
+            };
+            prop_assert_eq!(text, s);
+        }
+
+        /// Where the object inside an escaped string is read in place, it is what reading its
+        /// decoded text gives: the same values, the same other keys, the same text. Objects of
+        /// known and other keys, strings with and without escapes of their own, every kind of
+        /// value, compact and with white space (which the outer string escapes as `\n`).
+        #[test]
+        fn reads_an_escaped_object_as_its_decoded_text(
+            fields in prop::collection::vec((
+                prop::sample::select(vec!["a", "b", "c", "ab", "é"]),
+                prop_oneof![
+                    "[ -~é]{0,6}".prop_map(serde_json::Value::from),
+                    "[\"\\\\/\n\u{1}é]{0,3}".prop_map(serde_json::Value::from),
+                    any::<i32>().prop_map(serde_json::Value::from),
+                    any::<bool>().prop_map(serde_json::Value::from),
+                    Just(serde_json::Value::Null),
+                    Just(serde_json::json!({"k": ["x", 1]})),
+                    Just(serde_json::json!([])),
+                ],
+            ), 0..5),
+            pretty in any::<bool>(),
+            bom in any::<bool>(),
+        ) {
+            let object: serde_json::Map<String, serde_json::Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect();
+            let object = serde_json::Value::Object(object);
+            let mut inner = if pretty {
+                serde_json::to_string_pretty(&object)
+            } else {
+                serde_json::to_string(&object)
+            }
+            .expect("serializes");
+            if bom {
+                inner.insert(0, '\u{FEFF}');
+            }
+            let outer = format!("{{\"a\":{}}}", serde_json::to_string(&inner).expect("serializes"));
+            let read = read_object(outer.as_bytes(), &["a"]).expect("valid JSON");
+            let Some(Raw::Escaped(e)) = read.get(0) else {
+                // Without quotes (an empty object) the string has no escapes.
+                prop_assert!(!inner.contains('"'));
+                return Ok(());
+            };
+            prop_assert_eq!(&e.unescape(), &inner);
+            let decoded = read_object_text(&inner, &["a", "b"]);
+            match read_object_escaped(*e, &["a", "b"]) {
+                Some((in_place, text)) => {
+                    prop_assert_eq!(&text, &inner);
+                    let decoded = decoded.expect("the decoded text reads too");
+                    prop_assert_eq!(&in_place.fields, &decoded.fields);
+                    prop_assert_eq!(&in_place.unknown, &decoded.unknown);
+                }
+                None => {
+                    // Only the other escapes, or an object or array as a known value, send it
+                    // to the decoded text.
+                    let nested = |v: &Option<Raw<'_>>| matches!(v, Some(Raw::Object(_) | Raw::Array(_)));
+                    let other_escape = e.source().replace("\\\"", "").contains('\\');
+                    let known_nested = decoded.as_ref().is_ok_and(|d| d.fields.iter().any(nested));
+                    prop_assert!(other_escape || known_nested || decoded.is_err(), "{}", inner);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod escaped {
+    use super::*;
+
+    /// The contract's example: read in place, its strings borrowed from the body.
+    #[test]
+    fn the_contract_example_is_read_in_the_body() {
+        let body = br#"{"additionalInfo": "{\"responseCode\":\"403\",\"responseDesc\":\"There was an error\"}"}"#;
+        let read = read_object(body, &["additionalInfo"]).expect("valid JSON");
+        let Some(Raw::Escaped(e)) = read.get(0) else {
+            panic!("{:?}", read.get(0));
+        };
+        let (object, text) =
+            read_object_escaped(*e, &["responseCode", "responseDesc"]).expect("in place");
+        assert_eq!(
+            text,
+            r#"{"responseCode":"403","responseDesc":"There was an error"}"#
+        );
+        assert_eq!(object.get(0), Some(&Raw::Str(Cow::Borrowed("403"))));
+        assert_eq!(
+            object.get(1),
+            Some(&Raw::Str(Cow::Borrowed("There was an error")))
+        );
+    }
+
+    /// Other escapes, a nested known value or a broken object are left to the decoded text.
+    #[test]
+    fn other_forms_are_left_to_the_decoded_text() {
+        for inner in [
+            r#"{"a":"x\ny"}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"a":1"#,
+            r#"["x"]"#,
+            "{\n\"a\":1}",
+        ] {
+            let outer = format!(
+                "{{\"s\":{}}}",
+                serde_json::to_string(inner).expect("serializes")
+            );
+            let read = read_object(outer.as_bytes(), &["s"]).expect("valid JSON");
+            let Some(Raw::Escaped(e)) = read.get(0) else {
+                panic!("{inner}: {:?}", read.get(0));
+            };
+            assert!(read_object_escaped(*e, &["a"]).is_none(), "{inner}");
         }
     }
 }

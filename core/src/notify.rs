@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::check::{self, ApiRules, Checker};
 use crate::codes::{Api, Code};
 use crate::fields::{InfoField, Need, NotifyField as F};
-use crate::json::{read_object, read_object_text, BodyError, Raw};
+use crate::json::{read_object, read_object_escaped, read_object_text, Body, BodyError, Raw};
 use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
 use crate::payload::Normalized;
@@ -48,11 +48,11 @@ pub fn validate_notify<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
         let spec = field.spec();
         c.value(spec, body.get(field.slot()), spec.need == Need::Mandatory)
     };
-    let state = value(F::ResponseState).and_then(|s| ResponseState::parse(s.text()));
+    let state = value(F::ResponseState).and_then(|s| s.text().and_then(ResponseState::parse));
     let ref_trans_id = value(F::RefTransId).map(check::Value::into_text);
     let deployment_id = value(F::DeploymentId).map(check::Value::into_text);
     let response_time = value(F::ResponseTime);
-    let info = value(F::AdditionalInfo).and_then(|text| additional_info(&mut f, text.into_text()));
+    let info = value(F::AdditionalInfo).and_then(|text| additional_info(&mut f, text));
 
     if let (Some(now), Some(time)) = (opts.now_ms, response_time.as_ref().and_then(|t| t.time())) {
         if time.epoch_ms() > now + FUTURE_TOLERANCE_MS {
@@ -98,12 +98,24 @@ struct Info<'a> {
 }
 
 /// Reads the object inside additionalInfo (its type and size already checked).
-fn additional_info<'a>(f: &mut Findings<'a>, text: Cow<'a, str>) -> Option<Info<'a>> {
+fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<Info<'a>> {
     const FIELD: &str = F::AdditionalInfo.name();
-    // Borrowed text is read in place; decoded text is read from a copy we keep.
-    let (response_code, response_desc, unknown) = match &text {
-        Cow::Borrowed(t) => read_info(f, t)?,
-        Cow::Owned(t) => {
+    // A JSON object in a string always has escapes. In the common form (its quotes are the
+    // only ones) it is read in the body, its strings borrowed from there (callgrind: decoding
+    // it, reading the copy and copying its strings out cost half of such a body's
+    // validation). Otherwise the decoded text is read and its strings copied; text without
+    // escapes (an object sent as an object) is read in place.
+    let (text, in_body) = match value {
+        check::Value::Escaped(e) => match read_object_escaped(e, &InfoField::NAMES) {
+            Some((object, text)) => (Cow::Owned(text), Some(object)),
+            None => (Cow::Owned(e.unescape()), None),
+        },
+        other => (other.into_text(), None),
+    };
+    let (response_code, response_desc, unknown) = match (&text, in_body) {
+        (_, Some(object)) => info_parts(f, object),
+        (Cow::Borrowed(t), None) => read_info(f, t)?,
+        (Cow::Owned(t), None) => {
             let (c, d, u) = read_info(f, t)?;
             let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
             let u: Vec<Cow<'a, str>> = u.into_iter().map(|k| Cow::Owned(k.into_owned())).collect();
@@ -139,13 +151,7 @@ type InfoParts<'t> = (
 fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {
     const FIELD: &str = F::AdditionalInfo.name();
     match read_object_text(text, &InfoField::NAMES) {
-        Ok(object) => {
-            let code = InfoField::ResponseCode;
-            let desc = InfoField::ResponseDesc;
-            let code = info_text(f, object.get(code.slot()), code.path(), false);
-            let desc = info_text(f, object.get(desc.slot()), desc.path(), true);
-            Some((code, desc, object.unknown))
-        }
+        Ok(object) => Some(info_parts(f, object)),
         Err(BodyError::DuplicateKey(k)) => {
             f.error(
                 FIELD,
@@ -166,6 +172,15 @@ fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {
     }
 }
 
+/// responseCode, responseDesc and the other keys of the object inside additionalInfo.
+fn info_parts<'t>(f: &mut Findings<'_>, object: Body<'t, 2>) -> InfoParts<'t> {
+    let code = InfoField::ResponseCode;
+    let desc = InfoField::ResponseDesc;
+    let code = info_text(f, object.get(code.slot()), code.path(), false);
+    let desc = info_text(f, object.get(desc.slot()), desc.path(), true);
+    (code, desc, object.unknown)
+}
+
 /// responseCode / responseDesc: a string, or a number taken as its text. A number for the
 /// description gets a warning; a number for the code does not (contract decision).
 fn info_text<'t>(
@@ -174,7 +189,15 @@ fn info_text<'t>(
     field: &'static str,
     is_desc: bool,
 ) -> Option<Cow<'t, str>> {
-    match raw? {
+    let decoded;
+    let raw = match raw? {
+        Raw::Escaped(e) => {
+            decoded = Raw::Str(Cow::Owned(e.unescape()));
+            &decoded
+        }
+        raw => raw,
+    };
+    match raw {
         Raw::Null => None,
         Raw::Str(s) if check::blank(s) => None,
         Raw::Str(s) if !is_desc && check::has_control(s) => {

@@ -78,7 +78,7 @@ pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
 
 /// The stored text of a checked field.
 fn text<'v>(values: &'v [Option<Value<'_>>; 16], field: F) -> Option<&'v str> {
-    values[field.slot()].as_ref().map(Value::text)
+    values[field.slot()].as_ref().and_then(Value::text)
 }
 
 /// `end` before `start` is 1001 on the end field.

@@ -66,6 +66,7 @@ fn same(raw: &Raw<'_>, value: &Value) -> bool {
         (Raw::Null, Value::Null) => true,
         (Raw::Bool(a), Value::Bool(b)) => a == b,
         (Raw::Str(a), Value::String(b)) => a == b,
+        (Raw::Escaped(e), Value::String(b)) => &e.unescape() == b,
         (Raw::Number(text), Value::Number(n)) => {
             text.parse::<f64>().ok() == n.as_f64()
                 || serde_json::from_str::<Value>(text).ok().as_ref() == Some(value)
