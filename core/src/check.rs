@@ -75,14 +75,24 @@ pub(crate) fn integer_text(n: &str) -> Option<&str> {
 /// Whether text has control characters (NUL included), which no id or code may hold.
 pub(crate) fn has_control(s: &str) -> bool {
     // C0 and DEL are single bytes; C1 controls (U+0080-U+009F) all start with 0xC2. Eight
-    // bytes at a time, the tail byte by byte (padding it into a word cost a memcpy call:
-    // callgrind): ids are read on every request.
-    let suspect = |b: u8| b < 0x20 || b == 0x7f || b == 0xc2;
-    let mut words = s.as_bytes().chunks_exact(8);
-    let any = words.by_ref().any(|w| {
-        let w = u64::from_le_bytes(w.try_into().unwrap_or([b' '; 8]));
+    // bytes at a time; the tail as the last eight bytes, read again where they overlap (a
+    // padded copy cost a memcpy call, an iterator over words and a byte loop twice the
+    // instructions: callgrind): ids are read on every request.
+    let suspect = |w: u64| {
         swar::bytes_below(w, 0x20) | swar::bytes_eq(w, 0x7f) | swar::bytes_eq(w, 0xc2) != 0
-    }) || words.remainder().iter().any(|b| suspect(*b));
+    };
+    let b = s.as_bytes();
+    let any = if b.len() < 8 {
+        b.iter().any(|c| *c < 0x20 || *c == 0x7f || *c == 0xc2)
+    } else {
+        let mut pos = 0;
+        let mut found = false;
+        while let Some(w) = b.get(pos..pos + 8) {
+            found |= suspect(swar::word(w));
+            pos += 8;
+        }
+        found || (pos != b.len() && suspect(swar::word(&b[b.len() - 8..])))
+    };
     any && s.chars().any(char::is_control)
 }
 

@@ -737,6 +737,15 @@ pub(crate) mod swar {
     pub fn first(mask: u64) -> usize {
         (mask.trailing_zeros() / 8) as usize
     }
+
+    /// Eight bytes as a word (`w` has at least eight; the first eight are read).
+    pub fn word(w: &[u8]) -> u64 {
+        let mut a = [0; 8];
+        if let Some(w) = w.get(..8) {
+            a.copy_from_slice(w);
+        }
+        u64::from_le_bytes(a)
+    }
 }
 
 #[cfg(test)]
