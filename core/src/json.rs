@@ -51,39 +51,28 @@ impl Raw<'_> {
     }
 }
 
-/// A JSON string with escapes, as sent between its quotes; only the reader makes one, after
+/// A JSON string with escapes, as sent after its opening quote (its closing quote included,
+/// so that the reader's own decoder can run over it); only the reader makes one, after
 /// checking every escape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Escaped<'a>(&'a str);
 
 impl<'a> Escaped<'a> {
-    /// The text as sent, escapes included.
+    /// The text as sent between its quotes, escapes included.
     pub fn source(self) -> &'a str {
-        self.0
+        &self.0[..self.0.len() - 1]
     }
 
     /// The decoded text.
     pub fn unescape(self) -> String {
-        let src = self.0;
         let mut s = Scanner::<false> {
-            text: src,
-            b: src.as_bytes(),
+            text: self.0,
+            b: self.0.as_bytes(),
             pos: 0,
         };
-        let mut out = String::with_capacity(src.len());
-        loop {
-            let run = s.pos;
-            s.skip_plain();
-            out.push_str(&src[run..s.pos]);
-            // The reader checked every escape: nothing else stops the run before the end.
-            if s.peek() != Some(b'\\') {
-                return out;
-            }
-            s.pos += 1;
-            if s.escape(Some(&mut out)).is_err() {
-                return out;
-            }
-        }
+        s.skip_plain();
+        // The reader checked every escape: decoding cannot fail.
+        s.string_rest(0).map(Cow::into_owned).unwrap_or_default()
     }
 }
 
@@ -194,7 +183,7 @@ pub fn read_object_escaped<'a, const N: usize>(
     escaped: Escaped<'a>,
     known: &[&str; N],
 ) -> Option<(Body<'a, N>, String)> {
-    let text = escaped.0;
+    let text = escaped.source();
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let mut s = Scanner::<true> {
         text,
@@ -212,7 +201,7 @@ pub fn read_object_escaped<'a, const N: usize>(
         return None;
     }
     // Every backslash was the first of a `\"`: the decoded text is the text without them.
-    Some((body, without_backslashes(escaped.0)))
+    Some((body, without_backslashes(escaped.source())))
 }
 
 /// `s` without its backslashes: the runs between them, each found eight bytes at a time
@@ -379,14 +368,10 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
         self.ws();
         if !ESC && self.peek() == Some(b'"') {
             self.pos += 1;
-            let start = self.pos;
-            self.skip_plain();
-            if self.peek() == Some(b'"') {
-                let s = &self.text[start..self.pos];
-                self.pos += 1;
-                return Ok(Raw::Str(Cow::Borrowed(s)));
-            }
-            return self.escaped_rest(start);
+            return match self.plain_string() {
+                Ok(s) => Ok(Raw::Str(Cow::Borrowed(s))),
+                Err(start) => self.escaped_rest(start),
+            };
         }
         self.value()
     }
@@ -399,9 +384,8 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
         loop {
             match self.peek() {
                 Some(b'"') => {
-                    let s = &self.text[start..self.pos];
                     self.pos += 1;
-                    return Ok(Raw::Escaped(Escaped(s)));
+                    return Ok(Raw::Escaped(Escaped(&self.text[start..self.pos])));
                 }
                 // `\"` is by far the most common escape (a JSON object in a string).
                 Some(b'\\') if self.b.get(self.pos + 1) == Some(&b'"') => self.pos += 2,
@@ -499,9 +483,9 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
     // one large function were a sixth of the reader's cost).
     #[inline]
     fn string(&mut self) -> Scan<Cow<'a, str>> {
-        let start = self.pos;
-        self.skip_plain();
         if ESC {
+            let start = self.pos;
+            self.skip_plain();
             // The string's own escapes would be escaped twice here: left to the decoded text.
             if !self.at_quote() {
                 return Err("an escape inside a string of an escaped object");
@@ -510,12 +494,25 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
             self.pos += 2;
             return Ok(Cow::Borrowed(s));
         }
+        match self.plain_string() {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(start) => self.string_rest(start),
+        }
+    }
+
+    /// The rest of a string after its opening quote when it has no escape: the text, past its
+    /// closing quote; else `Err` with where it started, the scan stopped at what ended the
+    /// plain run.
+    #[inline(always)]
+    fn plain_string(&mut self) -> Result<&'a str, usize> {
+        let start = self.pos;
+        self.skip_plain();
         if self.peek() == Some(b'"') {
             let s = &self.text[start..self.pos];
             self.pos += 1;
-            return Ok(Cow::Borrowed(s));
+            return Ok(s);
         }
-        self.string_rest(start)
+        Err(start)
     }
 
     /// A string from `start` whose plain run stopped short of its closing quote: at an escape,
@@ -767,7 +764,7 @@ mod tests {
         let cases: &[(&str, Raw<'_>)] = &[
             (
                 r#"{"a":"x\"\\\/\n\u00e9\ud83d\ude00"}"#,
-                Raw::Escaped(Escaped(r#"x\"\\\/\n\u00e9\ud83d\ude00"#)),
+                Raw::Escaped(Escaped(r#"x\"\\\/\n\u00e9\ud83d\ude00""#)),
             ),
             (r#"{"a":-12.5e+3}"#, Raw::Number("-12.5e+3")),
             (r#"{"a":0}"#, Raw::Number("0")),
