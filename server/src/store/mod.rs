@@ -4,6 +4,7 @@
 
 mod pg_tls;
 mod postgres;
+mod postgres_ahead;
 mod postgres_batch;
 mod postgres_impl;
 mod postgres_writes;

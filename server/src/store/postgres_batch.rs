@@ -6,11 +6,13 @@
 //!   migration 0005); each is answered only after that commit. A few batches run at once, on
 //!   their own pooled connections, each adding to its own counter shard.
 //! - The throttle: the requests of one user that arrived together are admitted with one call
-//!   (`txstate_admit_many()`), one lock of the user's row instead of one each, so a busy user's
-//!   row is not where every request queues.
+//!   (`txstate_admit_ahead()`), one lock of the user's row instead of one each, so a busy user's
+//!   row is not where every request queues; that call takes admissions ahead for the requests
+//!   about to arrive (`postgres_ahead.rs`).
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use deadpool_postgres::Pool;
 use futures_util::future::BoxFuture;
@@ -19,6 +21,7 @@ use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
 
 use super::postgres::{connection, db_err};
+use super::postgres_ahead::{Ahead, Ask};
 use super::postgres_writes::retrying;
 use super::{NotifyOutcome, NotifyWrite, RateLimit, StoreResult};
 use crate::metrics::Metrics;
@@ -26,8 +29,10 @@ use crate::metrics::Metrics;
 /// Notification batches committed at once.
 const NOTIFY_IN_FLIGHT: u32 = 4;
 
-/// Throttle batches at once (they meet at the user's row anyway).
-const ADMIT_IN_FLIGHT: u32 = 2;
+/// Throttle batches at once: one, so that requests queued while a call took admissions ahead
+/// spend those before the next call (two calls out at once could see one refuse requests
+/// while the other's admissions go unspent).
+const ADMIT_IN_FLIGHT: u32 = 1;
 
 /// Counter rows per key (`shard` in the counter tables; readers sum them). Each notification
 /// batch in flight of each server takes its own, so concurrent batches rarely meet on one.
@@ -149,12 +154,13 @@ pub(super) fn notifications(
 /// The throttle's batcher.
 pub(super) fn admissions(
     pool: Pool,
+    ahead: Arc<Ahead>,
     queue: mpsc::Receiver<QueuedAdmission>,
     max_batch: usize,
 ) -> JoinHandle<()> {
     batches(queue, max_batch, ADMIT_IN_FLIGHT, move |batch, _| {
-        let pool = pool.clone();
-        async move { admit(&pool, batch).await }
+        let (pool, ahead) = (pool.clone(), ahead.clone());
+        async move { admit(&pool, &ahead, batch).await }
     })
 }
 
@@ -240,16 +246,27 @@ async fn run(
 }
 
 /// Admits a batch: one call per user and limit, in the order the requests came.
-async fn admit(pool: &Pool, mut batch: Vec<QueuedAdmission>) {
+async fn admit(pool: &Pool, ahead: &Ahead, mut batch: Vec<QueuedAdmission>) {
     while !batch.is_empty() {
         let (user, limit) = batch[0].0.clone();
         let (group, rest): (Vec<_>, Vec<_>) = batch
             .into_iter()
             .partition(|((u, l), _)| *u == user && *l == limit);
         batch = rest;
-        let answers: Vec<_> = group.into_iter().map(|(_, answer)| answer).collect();
-        match admit_many(pool, &user, limit, answers.len()).await {
-            Ok((admitted, wait_us)) => {
+        let mut answers: Vec<_> = group.into_iter().map(|(_, answer)| answer).collect();
+        // Those that queued while the last call took admissions ahead spend them first.
+        let spent = ahead.spend_up_to(&user, limit, answers.len(), Instant::now());
+        for answer in answers.drain(..spent) {
+            let _ = answer.send(Ok(Ok(())));
+        }
+        if answers.is_empty() {
+            continue;
+        }
+        let ask = ahead.ask(&user, limit, answers.len());
+        let sent = Instant::now();
+        match admit_many(pool, &user, limit, answers.len(), ask).await {
+            Ok((admitted, wait_us, taken)) => {
+                ahead.keep(&user, limit, taken, sent);
                 for (i, answer) in answers.into_iter().enumerate() {
                     let verdict = if i < admitted {
                         Ok(())
@@ -268,32 +285,48 @@ async fn admit(pool: &Pool, mut batch: Vec<QueuedAdmission>) {
     }
 }
 
-/// One call of `txstate_admit_many()`: how many of `n` requests pass, and the µs the first
-/// refused one must wait.
+/// One call of `txstate_admit_ahead()`: how many of `n` requests pass, the µs the first
+/// refused one must wait, and how many admissions were taken ahead.
 async fn admit_many(
     pool: &Pool,
     user: &str,
     limit: RateLimit,
     n: usize,
-) -> StoreResult<(usize, u64)> {
+    ask: Ask,
+) -> StoreResult<(usize, u64, u32)> {
     let requests = i64::from(limit.requests.max(1));
     let window = i64::from(limit.per_seconds.max(1)) * 1_000_000;
     let interval = window / requests;
     let n = i32::try_from(n).unwrap_or(i32::MAX);
+    let int = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
     let c = connection(pool).await?;
     let st = c
-        .prepare_cached("SELECT admitted, wait_us FROM txstate_admit_many($1, $2, $3, $4)")
+        .prepare_cached(
+            "SELECT admitted, wait_us, ahead FROM txstate_admit_ahead($1, $2, $3, $4, $5, $6)",
+        )
         .await
         .map_err(db_err)?;
     let row = c
-        .query_one(&st, &[&user, &interval, &(window - interval), &n])
+        .query_one(
+            &st,
+            &[
+                &user,
+                &interval,
+                &(window - interval),
+                &n,
+                &int(ask.ahead),
+                &int(ask.returned),
+            ],
+        )
         .await
         .map_err(db_err)?;
     let admitted: i32 = row.get(0);
     let wait_us: i64 = row.get(1);
+    let taken: i32 = row.get(2);
     Ok((
         usize::try_from(admitted).unwrap_or(0),
         u64::try_from(wait_us).unwrap_or(0),
+        u32::try_from(taken).unwrap_or(0),
     ))
 }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# What one server's notifications cost PostgreSQL: the release binary on a fresh database,
+# Debian's wrk -t1 -c64 for 10 s with notify.lua, then per request: the database's
+# transactions, its CPU time (every postgres process of this machine, from /proc: run it on
+# a quiet cluster) and the calls of each of our functions.
+#   server/benches/wrk/pg_profile.sh SERVER_BINARY [POSTGRES_URL]
+# Needs wrk, curl, psql, pgrep.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+server=$1
+pg=${2:-${TXSTATE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}}
+# shellcheck source=server.sh
+. "$here/server.sh"
+db="txstate_profile_$$"
+psql -q "$pg" -c "CREATE DATABASE $db"
+psql -q "$pg" -c "ALTER DATABASE $db SET track_functions = 'all'"
+trap 'stop_all; psql -q "$pg" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+url="${pg%/*}/$db"; key=
+start_server -- "$server" RUST_LOG=warn TXSTATE_DATABASE_URL="$url"
+commits() { psql -tA "$url" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'"; }
+cpu_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+x0=$(commits); c0=$(cpu_ticks)
+out=$(RUN=$RANDOM KEY=$key wrk -t1 -c64 -d10s --latency -s "$here/notify.lua" "http://127.0.0.1:$port/")
+c1=$(cpu_ticks); x1=$(commits)
+reqs=$(grep -oE '[0-9]+ requests in' <<<"$out" | grep -oE '^[0-9]+')
+python3 - "$reqs" "$x0" "$x1" "$c0" "$c1" "$(getconf CLK_TCK)" <<'PY'
+import sys
+reqs, x0, x1, c0, c1, tck = map(int, sys.argv[1:])
+print(f"{reqs:,} requests in 10 s ({reqs / 10:,.0f}/s); per request: "
+      f"{(x1 - x0) / reqs:.3f} transactions, PostgreSQL CPU {(c1 - c0) * 1e6 / tck / reqs:.0f} µs")
+PY
+psql -tA -F ' ' "$url" -c "SELECT funcname, calls, round($reqs::numeric / calls, 1) AS requests_per_call, round(self_time) AS ms FROM pg_stat_user_functions ORDER BY funcname" |
+  awk '{printf "  %-22s %7d calls, %5s requests a call, %6d ms\n", $1, $2, $3, $4}'
