@@ -144,6 +144,7 @@ pub struct Metrics {
     connections_waiting: Gauge,
     alerting: Family<DeploymentLabels, Gauge>,
     webhooks: Family<StateLabels, Counter>,
+    admitted_ahead: Counter,
 }
 
 impl Default for Metrics {
@@ -207,6 +208,12 @@ impl Default for Metrics {
             "Alert webhook deliveries by this server, by outcome (sent, failed)",
             webhooks.clone(),
         );
+        let admitted_ahead = Counter::default();
+        registry.register(
+            "txstate_throttle_admitted_ahead",
+            "PostgreSQL: requests admitted by the throttle with an admission taken ahead, without a database call of their own",
+            admitted_ahead.clone(),
+        );
         registry.register(
             "txstate_build",
             "This server's build",
@@ -223,6 +230,7 @@ impl Default for Metrics {
             connections_waiting,
             alerting,
             webhooks,
+            admitted_ahead,
         }
     }
 }
@@ -274,6 +282,11 @@ impl Metrics {
         self.webhooks.get_or_create(&StateLabels { state }).inc();
     }
 
+    /// `n` requests admitted with admissions taken ahead.
+    pub fn observe_admitted_ahead(&self, n: usize) {
+        self.admitted_ahead.inc_by(n as u64);
+    }
+
     /// The text format, with the database's connections as they are now.
     pub fn render(&self, pool: PoolStatus) -> String {
         self.connections
@@ -304,6 +317,8 @@ mod tests {
         m.observe_request("voice", 500, 1002, Duration::from_secs(10));
         m.observe_batch(Writer::Postgres, 1, Duration::from_millis(2));
         m.set_alerting("API_1", true);
+        m.observe_admitted_ahead(3);
+        m.observe_admitted_ahead(1);
         let text = m.render(PoolStatus {
             idle: 3,
             in_use: 1,
@@ -322,6 +337,7 @@ mod tests {
             "txstate_deployment_alerting{deployment_id=\"API_1\"} 1",
             "txstate_db_connections{state=\"idle\"} 3",
             "txstate_db_connections_max 16",
+            "txstate_throttle_admitted_ahead_total 4",
             "txstate_build_info{version=\"",
         ] {
             assert!(text.contains(line), "{line} missing from\n{text}");

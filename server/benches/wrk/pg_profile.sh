@@ -31,3 +31,4 @@ print(f"{reqs:,} requests in 10 s ({reqs / 10:,.0f}/s); per request: "
 PY
 psql -tA -F ' ' "$url" -c "SELECT funcname, calls, round($reqs::numeric / calls, 1) AS requests_per_call, round(self_time) AS ms FROM pg_stat_user_functions ORDER BY funcname" |
   awk '{printf "  %-22s %7d calls, %5s requests a call, %6d ms\n", $1, $2, $3, $4}'
+curl -s "http://127.0.0.1:$port/metrics" | grep -E '^txstate_throttle_admitted_ahead_total' | sed 's/^/  /'

@@ -172,7 +172,13 @@ impl PostgresStore {
         let ahead = Arc::new(Ahead::default());
         let batchers = vec![
             postgres_batch::notifications(pool.clone(), metrics.clone(), slot, queue, max_batch),
-            postgres_batch::admissions(relaxed.clone(), ahead.clone(), admit_queue, max_batch),
+            postgres_batch::admissions(
+                relaxed.clone(),
+                metrics.clone(),
+                ahead.clone(),
+                admit_queue,
+                max_batch,
+            ),
         ];
         let (listening, ready) = oneshot::channel();
         let tasks = vec![

@@ -154,13 +154,14 @@ pub(super) fn notifications(
 /// The throttle's batcher.
 pub(super) fn admissions(
     pool: Pool,
+    metrics: Arc<Metrics>,
     ahead: Arc<Ahead>,
     queue: mpsc::Receiver<QueuedAdmission>,
     max_batch: usize,
 ) -> JoinHandle<()> {
     batches(queue, max_batch, ADMIT_IN_FLIGHT, move |batch, _| {
-        let (pool, ahead) = (pool.clone(), ahead.clone());
-        async move { admit(&pool, &ahead, batch).await }
+        let (pool, metrics, ahead) = (pool.clone(), metrics.clone(), ahead.clone());
+        async move { admit(&pool, &metrics, &ahead, batch).await }
     })
 }
 
@@ -246,7 +247,7 @@ async fn run(
 }
 
 /// Admits a batch: one call per user and limit, in the order the requests came.
-async fn admit(pool: &Pool, ahead: &Ahead, mut batch: Vec<QueuedAdmission>) {
+async fn admit(pool: &Pool, metrics: &Metrics, ahead: &Ahead, mut batch: Vec<QueuedAdmission>) {
     while !batch.is_empty() {
         let (user, limit) = batch[0].0.clone();
         let (group, rest): (Vec<_>, Vec<_>) = batch
@@ -256,6 +257,7 @@ async fn admit(pool: &Pool, ahead: &Ahead, mut batch: Vec<QueuedAdmission>) {
         let mut answers: Vec<_> = group.into_iter().map(|(_, answer)| answer).collect();
         // Those that queued while the last call took admissions ahead spend them first.
         let spent = ahead.spend_up_to(&user, limit, answers.len(), Instant::now());
+        metrics.observe_admitted_ahead(spent);
         for answer in answers.drain(..spent) {
             let _ = answer.send(Ok(Ok(())));
         }

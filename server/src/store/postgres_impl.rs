@@ -477,6 +477,7 @@ impl Store for PostgresStore {
         // The database's clock decides (servers' clocks may differ); an admission taken ahead
         // for this user a moment ago needs no call.
         if self.ahead.spend(&user, limit, std::time::Instant::now()) {
+            self.metrics.observe_admitted_ahead(1);
             return futures_util::future::ready(Ok(Ok(()))).boxed();
         }
         postgres_batch::ask(&self.admissions, (user, limit))
