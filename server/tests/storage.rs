@@ -617,13 +617,18 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
     );
 }
 
+/// `requests` per `per_seconds`, and the time the stores' throttles are asked at.
+fn window(requests: u32, per_seconds: u32) -> (RateLimit, u64) {
+    let limit = RateLimit {
+        requests,
+        per_seconds,
+    };
+    (limit, (NOW as u64) * 1000)
+}
+
 async fn throttle_admits_a_burst_then_the_rate(b: &Backend) {
     let s = &*b.store;
-    let limit = RateLimit {
-        requests: 3,
-        per_seconds: 3600,
-    };
-    let now_us = (NOW as u64) * 1000;
+    let (limit, now_us) = window(3, 3600);
     for _ in 0..3 {
         assert_eq!(
             s.admit("u".into(), limit, now_us).await.expect("admit"),
@@ -653,11 +658,7 @@ async fn throttle_admits_a_burst_then_the_rate(b: &Backend) {
 async fn concurrent_bursts_get_exactly_the_window(b: &Backend) {
     let s = &*b.store;
     // One more every 360 s: time cannot add one while the test runs.
-    let limit = RateLimit {
-        requests: 1000,
-        per_seconds: 360_000,
-    };
-    let now_us = (NOW as u64) * 1000;
+    let (limit, now_us) = window(1000, 360_000);
     let mut admitted = 0;
     for burst in 0..5 {
         let answers = futures_util::future::join_all(
