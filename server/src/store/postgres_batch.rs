@@ -266,7 +266,7 @@ async fn admit(pool: &Pool, metrics: &Metrics, ahead: &Ahead, mut batch: Vec<Que
         }
         let ask = ahead.ask(&user, limit, answers.len());
         let sent = Instant::now();
-        match admit_many(pool, &user, limit, answers.len(), ask).await {
+        match admit_call(pool, &user, limit, answers.len(), ask).await {
             Ok((admitted, wait_us, taken)) => {
                 ahead.keep(&user, limit, taken, sent);
                 for (i, answer) in answers.into_iter().enumerate() {
@@ -289,7 +289,7 @@ async fn admit(pool: &Pool, metrics: &Metrics, ahead: &Ahead, mut batch: Vec<Que
 
 /// One call of `txstate_admit_ahead()`: how many of `n` requests pass, the µs the first
 /// refused one must wait, and how many admissions were taken ahead.
-async fn admit_many(
+async fn admit_call(
     pool: &Pool,
     user: &str,
     limit: RateLimit,
