@@ -27,7 +27,7 @@ use super::postgres_ahead::Ahead;
 use super::postgres_batch::{self, QueuedAdmission, QueuedNotification};
 use crate::metrics::Metrics;
 
-use super::{Event, LogEntry, StoreResult};
+use super::{Event, EventKind, LogEntry, StoreResult};
 
 /// The migrations, in order (the table `txstate_migrations` records which ran).
 const MIGRATIONS: &[&str] = &[
@@ -42,9 +42,9 @@ const MIGRATIONS: &[&str] = &[
 /// The NOTIFY channel the servers of one database share.
 const CHANNEL: &str = "txstate";
 
-/// The shortest time between two publications of changes. Each costs a transaction and wakes
-/// every server's listener, this one's too; under load one went out per batch of
-/// notifications: about a third of the database's transactions, and a quarter of this
+/// The shortest time between two publications of dashboards' changes. Each costs a
+/// transaction and wakes every server's listener, this one's too; under load one went out per
+/// batch of notifications: about a third of the database's transactions, and a quarter of this
 /// server's CPU per request, for dashboards that refresh no faster than people read.
 const PUBLISH_GAP: Duration = Duration::from_millis(50);
 
@@ -80,6 +80,8 @@ pub struct PostgresStore {
     pub(super) relaxed: Pool,
     pub(super) logs: mpsc::UnboundedSender<LogMsg>,
     pub(super) outbox: mpsc::UnboundedSender<Event>,
+    /// Tells the publisher a change the caches follow is queued (see [`urgent`]).
+    pub(super) hurry: Arc<tokio::sync::Notify>,
     pub(super) changes: broadcast::Sender<Event>,
     pub(super) slot: u32,
     pub(super) metrics: Arc<Metrics>,
@@ -163,6 +165,7 @@ impl PostgresStore {
         let origin = uuid::Uuid::new_v4().to_string();
         let (logs, log_rx) = mpsc::unbounded_channel();
         let (outbox, out_rx) = mpsc::unbounded_channel();
+        let hurry = Arc::new(tokio::sync::Notify::new());
         let (changes, _) = broadcast::channel(1024);
         let log_writer = tokio::spawn(log_loop(relaxed.clone(), log_rx));
         let slot = slot.rem_euclid(100) as u32;
@@ -182,7 +185,12 @@ impl PostgresStore {
         ];
         let (listening, ready) = oneshot::channel();
         let tasks = vec![
-            tokio::spawn(publish_loop(relaxed.clone(), out_rx, origin.clone())),
+            tokio::spawn(publish_loop(
+                relaxed.clone(),
+                out_rx,
+                hurry.clone(),
+                origin.clone(),
+            )),
             tokio::spawn(listen_loop(config, tls, changes.clone(), origin, listening)),
         ];
         // Serving before listening could miss another server's change.
@@ -202,6 +210,7 @@ impl PostgresStore {
             relaxed,
             logs,
             outbox,
+            hurry,
             changes,
             slot,
             metrics,
@@ -482,13 +491,23 @@ async fn insert_logs(client: &Object, lines: &[LogEntry]) -> Result<(), tokio_po
 }
 
 /// Sends queued changes to the other servers; changes queued together go in one statement,
-/// the same change once, at most one statement each [`PUBLISH_GAP`] (a change after a quiet
-/// spell goes at once).
-async fn publish_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Event>, origin: String) {
+/// the same change once. Dashboards' changes (notifications, voice) go at most once each
+/// [`PUBLISH_GAP`] (one after a quiet spell at once); a change the other servers' caches
+/// follow (catalog, keys: [`urgent`], signalled on `hurry`) ends the wait, so a key created on
+/// one server works on the next at once.
+async fn publish_loop(
+    pool: Pool,
+    mut rx: mpsc::UnboundedReceiver<Event>,
+    hurry: Arc<tokio::sync::Notify>,
+    origin: String,
+) {
     let mut last: Option<tokio::time::Instant> = None;
     while let Some(first) = rx.recv().await {
-        if let Some(last) = last {
-            tokio::time::sleep_until(last + PUBLISH_GAP).await;
+        if let Some(last) = last.filter(|_| !urgent(&first)) {
+            tokio::select! {
+                () = tokio::time::sleep_until(last + PUBLISH_GAP) => {}
+                () = hurry.notified() => {}
+            }
         }
         last = Some(tokio::time::Instant::now());
         let mut events = vec![first];
@@ -521,6 +540,11 @@ async fn publish_loop(pool: Pool, mut rx: mpsc::UnboundedReceiver<Event>, origin
             tracing::warn!(error = %e, "could not tell the other servers of a change");
         }
     }
+}
+
+/// Whether the other servers' caches follow `event` (it does not wait for [`PUBLISH_GAP`]).
+pub(super) fn urgent(event: &Event) -> bool {
+    matches!(event.kind, EventKind::Catalog | EventKind::Keys)
 }
 
 /// Hears the other servers' changes on a connection of its own; reconnects when it breaks.

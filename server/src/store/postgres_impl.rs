@@ -497,7 +497,11 @@ impl Store for PostgresStore {
     }
 
     fn publish(&self, event: Event) {
+        let hurry = super::postgres::urgent(&event);
         let _ = self.outbox.send(event);
+        if hurry {
+            self.hurry.notify_one();
+        }
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Event> {
