@@ -1,8 +1,8 @@
 -- 0006: the throttle takes admissions ahead (store/postgres_ahead.rs). A server whose user's
 -- requests queue for the throttle asks, with the requests waiting, for a few admissions more
 -- for the requests about to arrive; it spends them within 2 ms or hands them back with its
--- next call. txstate_admit_many() (0005) is kept for servers of the previous version during a
--- rolling upgrade: both move the same row.
+-- next call. txstate_admit_many() (0005) stays for servers of the previous version during a
+-- rolling upgrade, now as this function taking nothing ahead: one home for the algorithm.
 
 -- As txstate_admit_many(), after giving back `p_returned` admissions taken ahead earlier and
 -- not spent (the user's window moves back by as many intervals). When all `p_n` pass and the
@@ -17,6 +17,7 @@ DECLARE
     now_us BIGINT := (extract(epoch FROM clock_timestamp()) * 1000000)::BIGINT;
     t      BIGINT;
     step   BIGINT := GREATEST(p_interval, 0);
+    spare  BIGINT;
 BEGIN
     INSERT INTO throttle (api_key_id, tat) VALUES (p_user, now_us)
         ON CONFLICT (api_key_id) DO NOTHING;
@@ -35,11 +36,20 @@ BEGIN
     IF admitted = p_n AND p_ahead > 0 AND now_us >= t - p_slack THEN
         IF step = 0 THEN
             ahead := p_ahead;
-        ELSIF (now_us + p_slack - t) / step + 1 >= 128 THEN
-            ahead := LEAST(p_ahead, ((now_us + p_slack - t) / step + 1) / 2);
+        ELSE
+            spare := (now_us + p_slack - t) / step + 1; -- what would still pass now
+            IF spare >= 128 THEN
+                ahead := LEAST(p_ahead, spare / 2);
+            END IF;
         END IF;
         t := t + ahead * step;
     END IF;
     UPDATE throttle SET tat = t WHERE api_key_id = p_user;
     wait_us := CASE WHEN admitted < p_n THEN GREATEST(t - p_slack - now_us, 1) ELSE 0 END;
 END $$;
+
+CREATE OR REPLACE FUNCTION txstate_admit_many(p_user TEXT, p_interval BIGINT, p_slack BIGINT,
+    p_n INT, OUT admitted INT, OUT wait_us BIGINT)
+LANGUAGE sql AS $$
+    SELECT admitted, wait_us FROM txstate_admit_ahead(p_user, p_interval, p_slack, p_n, 0, 0)
+$$;
