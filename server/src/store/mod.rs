@@ -110,6 +110,12 @@ impl EventKind {
             EventKind::Keys => "keys",
         }
     }
+
+    /// Whether servers' caches follow it (the catalog, the API keys), rather than only
+    /// dashboards: another server must hear it at once.
+    pub fn reloads_caches(self) -> bool {
+        matches!(self, EventKind::Catalog | EventKind::Keys)
+    }
 }
 
 /// An API user with its key hashes: what authentication needs.

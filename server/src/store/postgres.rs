@@ -27,7 +27,7 @@ use super::postgres_ahead::Ahead;
 use super::postgres_batch::{self, QueuedAdmission, QueuedNotification};
 use crate::metrics::Metrics;
 
-use super::{Event, EventKind, LogEntry, StoreResult};
+use super::{Event, LogEntry, StoreResult};
 
 /// The migrations, in order (the table `txstate_migrations` records which ran).
 const MIGRATIONS: &[&str] = &[
@@ -80,7 +80,8 @@ pub struct PostgresStore {
     pub(super) relaxed: Pool,
     pub(super) logs: mpsc::UnboundedSender<LogMsg>,
     pub(super) outbox: mpsc::UnboundedSender<Event>,
-    /// Tells the publisher a change the caches follow is queued (see [`urgent`]).
+    /// Tells the publisher a change the caches follow is queued
+    /// ([`EventKind::reloads_caches`]).
     pub(super) hurry: Arc<tokio::sync::Notify>,
     pub(super) changes: broadcast::Sender<Event>,
     pub(super) slot: u32,
@@ -493,7 +494,7 @@ async fn insert_logs(client: &Object, lines: &[LogEntry]) -> Result<(), tokio_po
 /// Sends queued changes to the other servers; changes queued together go in one statement,
 /// the same change once. Dashboards' changes (notifications, voice) go at most once each
 /// [`PUBLISH_GAP`] (one after a quiet spell at once); a change the other servers' caches
-/// follow (catalog, keys: [`urgent`], signalled on `hurry`) ends the wait, so a key created on
+/// follow (catalog, keys: [`EventKind::reloads_caches`], signalled on `hurry`) ends the wait, so a key created on
 /// one server works on the next at once.
 async fn publish_loop(
     pool: Pool,
@@ -503,7 +504,7 @@ async fn publish_loop(
 ) {
     let mut last: Option<tokio::time::Instant> = None;
     while let Some(first) = rx.recv().await {
-        if let Some(last) = last.filter(|_| !urgent(&first)) {
+        if let Some(last) = last.filter(|_| !first.kind.reloads_caches()) {
             tokio::select! {
                 () = tokio::time::sleep_until(last + PUBLISH_GAP) => {}
                 () = hurry.notified() => {}
@@ -540,11 +541,6 @@ async fn publish_loop(
             tracing::warn!(error = %e, "could not tell the other servers of a change");
         }
     }
-}
-
-/// Whether the other servers' caches follow `event` (it does not wait for [`PUBLISH_GAP`]).
-pub(super) fn urgent(event: &Event) -> bool {
-    matches!(event.kind, EventKind::Catalog | EventKind::Keys)
 }
 
 /// Hears the other servers' changes on a connection of its own; reconnects when it breaks.

@@ -1,11 +1,12 @@
 //! Admissions taken ahead (PostgreSQL's throttle). The throttle is one shared window per API
 //! user in the database, and asking it costs a round trip and a transaction: under load
 //! (changes between servers already published together) its calls, about eleven waiting
-//! requests each, were nearly half of the transactions the database committed. When a user's requests queue for the throttle, the call that admits them
-//! (`txstate_admit_ahead()`, migration 0006) also takes a few admissions ahead, about as many
-//! as arrived in the last call's time, and at most half of what the window still holds; the
-//! next requests of that user spend them here, without a call, within [`HOLD`]. What is not
-//! spent by then goes back to the window with the user's next call.
+//! requests each, were nearly half of the transactions the database committed. When a user's
+//! requests queue for the throttle, the call that admits them (`txstate_admit_ahead()`,
+//! migration 0006) also takes a few admissions ahead, about as many as arrived in the last
+//! call's time, and at most half of what the window still holds; the next requests of that
+//! user spend them here, without a call, within [`HOLD`]. What is not spent by then goes back
+//! to the window with the user's next call.
 //!
 //! What a partner can notice: a request admitted ahead was decided at most [`HOLD`] before it
 //! arrived, as if it had arrived then (a batched request is decided up to a call's time after
@@ -48,23 +49,9 @@ pub struct Ask {
 }
 
 impl Ahead {
-    /// Spends one admission taken ahead for `user` under `limit`, if one is left at `now`.
-    pub fn spend(&self, user: &str, limit: RateLimit, now: Instant) -> bool {
-        let Ok(mut leases) = self.leases.lock() else {
-            return false;
-        };
-        match leases.get_mut(user) {
-            Some(l) if l.limit == limit && l.left > 0 && now < l.until => {
-                l.left -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Spends up to `n` admissions taken ahead for `user` under `limit` at `now`: how many
-    /// it could (for requests that queued while the call that took them ahead was out).
-    pub fn spend_up_to(&self, user: &str, limit: RateLimit, n: usize, now: Instant) -> usize {
+    /// Spends up to `n` admissions taken ahead for `user` under `limit` at `now`: how many it
+    /// could (one for a request as it arrives, or all that queued while a call was out).
+    pub fn spend(&self, user: &str, limit: RateLimit, n: usize, now: Instant) -> usize {
         let Ok(mut leases) = self.leases.lock() else {
             return 0;
         };
@@ -167,7 +154,7 @@ mod tests {
                 ahead: 0
             }
         );
-        assert!(!a.spend("u", LIMIT, Instant::now()));
+        assert_eq!(a.spend("u", LIMIT, 1, Instant::now()), 0);
     }
 
     #[test]
@@ -178,16 +165,16 @@ mod tests {
         assert_eq!(ask.ahead, 5);
         a.keep("u", LIMIT, 3, t0);
         // Another user, another limit: not theirs.
-        assert!(!a.spend("v", LIMIT, t0));
+        assert_eq!(a.spend("v", LIMIT, 1, t0), 0);
         let other = RateLimit {
             requests: 7,
             per_seconds: 1,
         };
-        assert!(!a.spend("u", other, t0));
-        assert!(a.spend("u", LIMIT, t0));
-        assert!(a.spend("u", LIMIT, t0 + HOLD / 2));
+        assert_eq!(a.spend("u", other, 1, t0), 0);
+        assert_eq!(a.spend("u", LIMIT, 1, t0), 1);
+        assert_eq!(a.spend("u", LIMIT, 1, t0 + HOLD / 2), 1);
         // Past the hold: kept for the next call, which hands it back.
-        assert!(!a.spend("u", LIMIT, t0 + HOLD));
+        assert_eq!(a.spend("u", LIMIT, 1, t0 + HOLD), 0);
         // Two spent and one waiting: three arrived in the lease's time.
         assert_eq!(
             a.ask("u", LIMIT, 1),
@@ -197,11 +184,11 @@ mod tests {
             }
         );
         // The lease is gone with that call.
-        assert!(!a.spend("u", LIMIT, t0));
+        assert_eq!(a.spend("u", LIMIT, 1, t0), 0);
         // A lease spent whole doubles.
         a.keep("u", LIMIT, 3, t0);
         for _ in 0..3 {
-            assert!(a.spend("u", LIMIT, t0));
+            assert_eq!(a.spend("u", LIMIT, 1, t0), 1);
         }
         assert_eq!(
             a.ask("u", LIMIT, 2),
@@ -224,7 +211,7 @@ mod tests {
         assert_eq!(a.ask("u", other, 1).returned, 0);
         a.keep("u", LIMIT, 4, t0);
         a.forget("u");
-        assert!(!a.spend("u", LIMIT, t0));
+        assert_eq!(a.spend("u", LIMIT, 1, t0), 0);
         assert_eq!(a.ask("u", LIMIT, 0).returned, 0);
     }
 
@@ -235,12 +222,12 @@ mod tests {
         a.keep("u", LIMIT, 2, t0);
         a.keep("u", LIMIT, 3, t0 + HOLD / 2);
         for _ in 0..5 {
-            assert!(a.spend("u", LIMIT, t0));
+            assert_eq!(a.spend("u", LIMIT, 1, t0), 1);
         }
-        assert!(!a.spend("u", LIMIT, t0));
+        assert_eq!(a.spend("u", LIMIT, 1, t0), 0);
         // The earlier hold ends both.
         a.keep("u", LIMIT, 1, t0 + HOLD / 2);
-        assert!(!a.spend("u", LIMIT, t0 + HOLD));
+        assert_eq!(a.spend("u", LIMIT, 1, t0 + HOLD), 0);
     }
 
     #[test]
@@ -248,11 +235,11 @@ mod tests {
         let a = Ahead::default();
         let t0 = Instant::now();
         a.keep("u", LIMIT, 3, t0);
-        assert_eq!(a.spend_up_to("u", LIMIT, 2, t0), 2);
-        assert_eq!(a.spend_up_to("u", LIMIT, 5, t0), 1);
-        assert_eq!(a.spend_up_to("u", LIMIT, 5, t0), 0);
+        assert_eq!(a.spend("u", LIMIT, 2, t0), 2);
+        assert_eq!(a.spend("u", LIMIT, 5, t0), 1);
+        assert_eq!(a.spend("u", LIMIT, 5, t0), 0);
         a.keep("u", LIMIT, 3, t0);
-        assert_eq!(a.spend_up_to("u", LIMIT, 5, t0 + HOLD), 0);
+        assert_eq!(a.spend("u", LIMIT, 5, t0 + HOLD), 0);
     }
 
     #[test]

@@ -256,7 +256,7 @@ async fn admit(pool: &Pool, metrics: &Metrics, ahead: &Ahead, mut batch: Vec<Que
         batch = rest;
         let mut answers: Vec<_> = group.into_iter().map(|(_, answer)| answer).collect();
         // Those that queued while the last call took admissions ahead spend them first.
-        let spent = ahead.spend_up_to(&user, limit, answers.len(), Instant::now());
+        let spent = ahead.spend(&user, limit, answers.len(), Instant::now());
         metrics.observe_admitted_ahead(spent);
         for answer in answers.drain(..spent) {
             let _ = answer.send(Ok(Ok(())));

@@ -476,7 +476,7 @@ impl Store for PostgresStore {
     ) -> BoxFuture<'_, StoreResult<Result<(), u64>>> {
         // The database's clock decides (servers' clocks may differ); an admission taken ahead
         // for this user a moment ago needs no call.
-        if self.ahead.spend(&user, limit, std::time::Instant::now()) {
+        if self.ahead.spend(&user, limit, 1, std::time::Instant::now()) == 1 {
             self.metrics.observe_admitted_ahead(1);
             return futures_util::future::ready(Ok(Ok(()))).boxed();
         }
@@ -497,7 +497,7 @@ impl Store for PostgresStore {
     }
 
     fn publish(&self, event: Event) {
-        let hurry = super::postgres::urgent(&event);
+        let hurry = event.kind.reloads_caches();
         let _ = self.outbox.send(event);
         if hurry {
             self.hurry.notify_one();
