@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Run it with 0 passes too and subtract: what is left is validation alone. `group` keeps only
-//! the fixtures of one expected code (`1100`, `499`, `voice-ok`, ...), or `typical-notify`.
+//! the fixtures of one expected code (`1100`, `499`, `voice-ok`, ...), or `typical-notify`
+//! (`typical-notify:N` for its Nth body alone, from 0).
 
 use std::hint::black_box;
 
@@ -23,6 +24,10 @@ fn main() {
     // The typical bodies are fixtures of group 1100 too: only asked for by name.
     let corpus: Vec<_> = match only.as_deref() {
         Some("typical-notify") => support::typical_notify(),
+        Some(o) if o.starts_with("typical-notify:") => {
+            let n: usize = o["typical-notify:".len()..].parse().expect("typical-notify:N");
+            vec![support::typical_notify().swap_remove(n)]
+        }
         _ => support::corpus()
             .into_iter()
             .filter(|(group, _, _)| only.as_ref().is_none_or(|o| o == group))
