@@ -25,7 +25,9 @@ fn main() {
     let corpus: Vec<_> = match only.as_deref() {
         Some("typical-notify") => support::typical_notify(),
         Some(o) if o.starts_with("typical-notify:") => {
-            let n: usize = o["typical-notify:".len()..].parse().expect("typical-notify:N");
+            let n: usize = o["typical-notify:".len()..]
+                .parse()
+                .expect("typical-notify:N");
             vec![support::typical_notify().swap_remove(n)]
         }
         _ => support::corpus()
