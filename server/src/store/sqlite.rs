@@ -34,7 +34,31 @@ const MIGRATIONS: &[&str] = &[
 /// What a job tells the writer after running: whether to keep its changes, and what to do
 /// once the batch's commit is on disk (or has failed).
 pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Job = Box<dyn FnOnce(&Connection, &mut Tally) -> (bool, Finish) + Send>;
+type Run = Box<dyn FnOnce(&Connection, &mut Tally) -> (bool, Finish) + Send>;
+
+/// A write queued for the writer, and how far its failure reaches.
+struct Job {
+    run: Run,
+    scope: Scope,
+}
+
+/// How far a failing write reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Scope {
+    /// It runs in a savepoint of its own and rolls back alone: admin writes, which can fail
+    /// on what they are given (a constraint).
+    Own,
+    /// It runs in the batch's transaction without a savepoint: the partner writes, whose
+    /// payload is validated before, so only the database itself can fail them, and then the
+    /// whole batch is rolled back and every write in it answered with an error (nothing of
+    /// it acknowledged). A savepoint copies every page the write touches first; the partner
+    /// writes are most of what the writer runs (docs/benchmarks.md).
+    Batch,
+}
+
+/// The answer to the other writes of a batch that a `Scope::Batch` write failed.
+const BATCH_FAILED: &str =
+    "another write of the same batch failed in the database: nothing of the batch was written";
 
 /// Statements the writer keeps prepared (more than the writes of one batch use together).
 const STATEMENT_CACHE: usize = 64;
@@ -122,26 +146,32 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
-        self.write_counted(move |conn, _| f(conn))
+        self.write_counted(Scope::Own, move |conn, _| f(conn))
     }
 
-    /// As [`write`](Self::write), for a write that moves counts: it adds them to the batch's
-    /// tally.
-    pub(super) fn write_counted<T, F>(&self, f: F) -> BoxFuture<'static, StoreResult<T>>
+    /// As [`write`](Self::write), in the given [`Scope`], for a write that may move counts:
+    /// it adds them to the batch's tally.
+    pub(super) fn write_counted<T, F>(
+        &self,
+        scope: Scope,
+        f: F,
+    ) -> BoxFuture<'static, StoreResult<T>>
     where
         T: Send + 'static,
         F: FnOnce(&Connection, &mut Tally) -> rusqlite::Result<T> + Send + 'static,
     {
         let sender = self.jobs.lock().ok().and_then(|g| g.clone());
         let (done, result) = oneshot::channel::<StoreResult<T>>();
-        let job: Job = Box::new(move |conn, tally| {
+        let run: Run = Box::new(move |conn, tally| {
             let r = f(conn, tally);
             let keep = r.is_ok();
+            // Its own error first: a failing write's batch fails too, for its sake.
             let finish: Finish = Box::new(move |commit| {
-                let _ = done.send(commit.and(r.map_err(err)));
+                let _ = done.send(r.map_err(err).and_then(|v| commit.map(|()| v)));
             });
             (keep, finish)
         });
+        let job = Job { run, scope };
         // Queued now, in call order, so that `flush` covers every write begun before it; only
         // a full queue waits (backpressure).
         let pending = match &sender {
@@ -183,7 +213,10 @@ impl SqliteStore {
             }
         };
         if was_empty {
-            self.write(|_| Ok(()))
+            // The lines go in even when the batch's writes are rolled back (`write_loop`).
+            self.write_counted(Scope::Batch, |_, _| Ok(()))
+                .map(|r| r.or_else(|e| if e == BATCH_FAILED { Ok(()) } else { Err(e) }))
+                .boxed()
         } else {
             async { Ok(()) }.boxed()
         }
@@ -314,16 +347,41 @@ fn write_loop(
             tracing::error!(error = %e, "could not begin a write transaction");
             continue;
         }
+        // Whether a write of `Scope::Batch` failed: then nothing of the batch is kept.
+        let mut failed = false;
         for job in batch {
-            let _ = run(&conn, "SAVEPOINT job");
-            let mark = tally.mark();
-            let (keep, finish) = job(&conn, &mut tally);
-            if !keep {
-                tally.undo(mark);
-                let _ = run(&conn, "ROLLBACK TO job");
+            let own = job.scope == Scope::Own;
+            if own {
+                let _ = run(&conn, "SAVEPOINT job");
             }
-            let _ = run(&conn, "RELEASE job");
+            let mark = tally.mark();
+            let (keep, finish) = (job.run)(&conn, &mut tally);
+            if own {
+                if !keep {
+                    tally.undo(mark);
+                    let _ = run(&conn, "ROLLBACK TO job");
+                }
+                let _ = run(&conn, "RELEASE job");
+            } else {
+                failed |= !keep;
+            }
             finishes.push(finish);
+        }
+        if failed {
+            tally.undo(0);
+            let _ = run(&conn, "ROLLBACK");
+            tracing::error!(
+                writes = finishes.len(),
+                "a write failed in the database: its batch is rolled back"
+            );
+            for finish in finishes.drain(..) {
+                finish(Err(BATCH_FAILED.to_owned()));
+            }
+            // The request log lines still go in, in a transaction of their own.
+            if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
+                tracing::error!(error = %e, "could not begin a write transaction");
+                continue;
+            }
         }
         // The request log lines queued so far ride along (a failing one is dropped alone).
         let lines = q
@@ -356,5 +414,70 @@ fn write_loop(
                 finish(Err("the log flusher has stopped".to_owned()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn insert(sql: &'static str) -> impl FnOnce(&Connection) -> rusqlite::Result<()> {
+        move |c| c.execute(sql, []).map(|_| ())
+    }
+
+    /// A partner write that fails in the database takes its whole batch with it (nothing of
+    /// it is written, every write in it is answered with an error, its own first), the
+    /// request log lines still go in, and the writer goes on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_partner_write_fails_its_batch_but_not_the_log() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("t.db"), 64, Arc::default()).expect("open");
+        // Hold the writer in a batch of its own until the next batch is queued whole.
+        let (started_tx, started) = std::sync::mpsc::channel();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let gate = tokio::spawn(store.write(move |_| {
+            let _ = started_tx.send(());
+            let _ = released.recv();
+            Ok(())
+        }));
+        tokio::task::spawn_blocking(move || started.recv())
+            .await
+            .expect("join")
+            .expect("the writer runs the gate");
+        let admin = store.write(insert(
+            "INSERT INTO settings (key, value) VALUES ('admin', '1')",
+        ));
+        let partner = store.write_counted(Scope::Batch, |c, _| {
+            insert("INSERT INTO settings (key, value) VALUES ('partner', '1')")(c)
+        });
+        let failing = store.write_counted(Scope::Batch, |c, _| {
+            insert("INSERT INTO no_such_table VALUES (1)")(c)
+        });
+        let logged = store.log(LogEntry {
+            transaction_id: "NTS_LOGGED".into(),
+            ..LogEntry::default()
+        });
+        release.send(()).expect("release");
+        gate.await.expect("join").expect("the gate's batch commits");
+        assert_eq!(admin.await, Err(BATCH_FAILED.to_owned()));
+        assert_eq!(partner.await, Err(BATCH_FAILED.to_owned()));
+        let own = failing.await.expect_err("the failing write fails");
+        assert!(own.contains("no_such_table"), "{own}");
+        logged.await.expect("the log line is written");
+        for key in ["admin", "partner"] {
+            assert_eq!(store.setting(key.into()).await, Ok(None), "{key}");
+        }
+        let line = store.request("NTS_LOGGED".into()).await.expect("read");
+        assert!(line.is_some(), "the log line survives its batch");
+        // The writer goes on; an admin write that fails still fails alone.
+        let bad = store.write(insert("INSERT INTO no_such_table VALUES (1)"));
+        let good = store.write(insert(
+            "INSERT INTO settings (key, value) VALUES ('after', '1')",
+        ));
+        assert!(bad.await.is_err());
+        good.await.expect("a write beside a failing admin write");
+        assert_eq!(store.setting("after".into()).await, Ok(Some("1".into())));
+        store.close().await;
     }
 }

@@ -12,7 +12,7 @@ use super::shared::{
     chart_start, dashboard_row, key_slots, log_filters, page, where_clause, FilterValue, Totals,
     LOG_COLUMNS,
 };
-use super::sqlite::SqliteStore;
+use super::sqlite::{Scope, SqliteStore};
 use super::sqlite_writes;
 use super::{
     ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
@@ -257,11 +257,13 @@ impl Store for SqliteStore {
     }
 
     fn record_notification(&self, w: NotifyWrite) -> BoxFuture<'_, StoreResult<NotifyOutcome>> {
-        self.write_counted(move |c, tally| sqlite_writes::notification(c, tally, &w))
+        self.write_counted(Scope::Batch, move |c, tally| {
+            sqlite_writes::notification(c, tally, &w)
+        })
     }
 
     fn record_voice(&self, w: VoiceWrite) -> BoxFuture<'_, StoreResult<VoiceOutcome>> {
-        self.write(move |c| sqlite_writes::voice(c, &w))
+        self.write_counted(Scope::Batch, move |c, _| sqlite_writes::voice(c, &w))
     }
 
     fn log_request(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
