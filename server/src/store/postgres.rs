@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0004_replays.sql"),
     include_str!("../../migrations/postgres/0005_batches.sql"),
     include_str!("../../migrations/postgres/0006_admit_ahead.sql"),
+    include_str!("../../migrations/postgres/0007_history_unindexed.sql"),
 ];
 
 /// The NOTIFY channel the servers of one database share.

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0003_request_ids.sql"),
     include_str!("../../migrations/sqlite/0004_replays.sql"),
     include_str!("../../migrations/sqlite/0005_replays_index.sql"),
+    include_str!("../../migrations/sqlite/0006_history_unindexed.sql"),
 ];
 
 /// What a job tells the writer after running: whether to keep its changes, and what to do
