@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::sqlite::{err, Finish};
+use super::sqlite::{err, wait_briefly, Finish};
 use super::StoreResult;
 
 /// How often the checkpointer looks for committed batches to copy back into the database file.
@@ -74,8 +74,10 @@ pub(super) fn checkpointer(
     commits: Arc<AtomicU64>,
 ) -> StoreResult<(Sender<()>, JoinHandle<()>)> {
     let conn = Connection::open(path).map_err(err)?;
-    conn.execute_batch("PRAGMA busy_timeout = 5000;")
-        .map_err(err)?;
+    let db = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The restarting checkpoint holds the writer back while it waits for the log's readers
+    // (the writer itself, trying again): it tries again as often as the writer does.
+    conn.busy_handler(Some(wait_briefly)).map_err(err)?;
     let (stop, stopped) = channel::<()>();
     let thread = std::thread::Builder::new()
         .name("txstate-checkpoint".into())
@@ -89,7 +91,7 @@ pub(super) fn checkpointer(
                 let now = commits.load(Ordering::Relaxed);
                 if now != seen || last {
                     seen = now;
-                    if let Err(e) = checkpoint(&conn, last) {
+                    if let Err(e) = checkpoint(&conn, &db, last) {
                         tracing::warn!(error = %e, "a checkpoint failed");
                     }
                 }
@@ -105,19 +107,33 @@ pub(super) fn checkpointer(
 /// Frames (4 KiB pages) the log may hold before it is rewound: 64 MiB.
 const RESTART_FRAMES: i64 = 16_384;
 
-/// One passive checkpoint, and a restarting one when the log has grown past
-/// [`RESTART_FRAMES`]. The `last` one (the writer has stopped) empties the log file: the
-/// database file alone then holds everything, as operators copying it expect.
-fn checkpoint(conn: &Connection, last: bool) -> rusqlite::Result<()> {
-    let frames = |mode: &str| {
+/// One passive checkpoint, the database file flushed to disk, and a restarting checkpoint
+/// when the log has grown past [`RESTART_FRAMES`]. The `last` one (the writer has stopped)
+/// empties the log file: the database file alone then holds everything, as operators
+/// copying it expect.
+///
+/// SQLite flushes the database file only after a checkpoint that copied the whole log, which
+/// under steady writes is only ever the restarting one — and that one holds the writer back
+/// until it is done: it had every page the passive ones copied since the last restart to
+/// flush (14 ms under wrk, traced). Flushed here after each passive one, outside SQLite's
+/// locks, it has little left.
+fn checkpoint(conn: &Connection, db: &std::fs::File, last: bool) -> rusqlite::Result<()> {
+    // The log's frames.
+    let run = |mode: &str| {
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
             r.get::<_, i64>(1)
         })
     };
     if last {
-        frames("TRUNCATE")?;
-    } else if frames("PASSIVE")? > RESTART_FRAMES {
-        frames("RESTART")?;
+        run("TRUNCATE")?;
+        return Ok(());
+    }
+    let frames = run("PASSIVE")?;
+    if let Err(e) = db.sync_data() {
+        tracing::warn!(error = %e, "the database file could not be flushed after a checkpoint");
+    }
+    if frames > RESTART_FRAMES {
+        run("RESTART")?;
     }
     Ok(())
 }
