@@ -2,12 +2,13 @@
 //! commits queued writes in batches (group commit); the counts a batch moves are summed and
 //! written once, just before its COMMIT. Every write is acknowledged only once its commit is
 //! on disk: a second thread flushes the write-ahead log (one fsync for every batch committed
-//! since the last one) and then answers, while the writer goes on with the next batch
-//! (`sqlite_sync.rs`, which also holds the checkpointer). Reads use a small pool of read-only
-//! connections, which WAL lets run beside the writer.
+//! since the last one) and then answers (`sqlite_sync.rs`, which also holds the
+//! checkpointer). While it flushes, the writer runs what arrives in an open transaction and
+//! commits it when the flush is done: one commit per flush. Reads use a small pool of
+//! read-only connections, which WAL lets run beside the writer.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -38,9 +39,17 @@ pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Run = Box<dyn FnOnce(&Connection, &mut Tally) -> (bool, Finish) + Send>;
 
 /// A write queued for the writer, and how far its failure reaches.
-struct Job {
+pub(super) struct Job {
     run: Run,
     scope: Scope,
+}
+
+/// What the writer's queue carries.
+pub(super) enum Message {
+    Write(Job),
+    /// The syncer has flushed everything committed so far: the writer's open transaction can
+    /// commit (it is answered after the next flush either way).
+    Flushed,
 }
 
 /// How far a failing write reaches.
@@ -69,7 +78,7 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Request log lines wait here; the writer adds them to the batch it commits next.
     logs: Arc<Mutex<Vec<Line>>>,
-    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    jobs: Mutex<Option<mpsc::Sender<Message>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// Told to stop at shutdown (it checkpoints one last time).
     checkpoints: Mutex<Option<(std::sync::mpsc::Sender<()>, JoinHandle<()>)>>,
@@ -114,8 +123,9 @@ impl SqliteStore {
         migrate(&mut conn)?;
         let commits = Arc::new(AtomicU64::new(0));
         let checkpoints = checkpointer(path, commits.clone())?;
-        let (synced, syncer) = syncer(path)?;
-        let (tx, rx) = mpsc::channel::<Job>(16 * max_batch.max(1));
+        let (tx, rx) = mpsc::channel::<Message>(16 * max_batch.max(1));
+        let idle = Arc::new(AtomicBool::new(true));
+        let (synced, syncer) = syncer(path, idle.clone(), tx.downgrade())?;
         let logs = Arc::new(Mutex::new(Vec::new()));
         let writer_logs = logs.clone();
         let writer = std::thread::Builder::new()
@@ -125,6 +135,7 @@ impl SqliteStore {
                     jobs: rx,
                     logs: &writer_logs,
                     synced,
+                    idle: &idle,
                 };
                 write_loop(conn, queues, max_batch.max(1), &metrics, &commits);
             })
@@ -177,19 +188,20 @@ impl SqliteStore {
         let job = Job { run, scope };
         // Queued now, in call order, so that `flush` covers every write begun before it; only
         // a full queue waits (backpressure).
-        let pending = match &sender {
+        // Only a write still to be queued keeps a sender: the writer stops once the store's
+        // own is dropped (`shutdown`), even while answered writes' futures are still held.
+        let pending = match sender {
             None => Err("the store is closed".to_owned()),
-            Some(s) => match s.try_send(job) {
+            Some(s) => match s.try_send(Message::Write(job)) {
                 Ok(()) => Ok(None),
-                Err(mpsc::error::TrySendError::Full(job)) => Ok(Some(job)),
+                Err(mpsc::error::TrySendError::Full(job)) => Ok(Some((s, job))),
                 Err(mpsc::error::TrySendError::Closed(_)) => {
                     Err("the writer has stopped".to_owned())
                 }
             },
         };
         async move {
-            if let Some(job) = pending? {
-                let s = sender.ok_or("the store is closed")?;
+            if let Some((s, job)) = pending? {
                 s.send(job)
                     .await
                     .map_err(|_| "the writer has stopped".to_owned())?;
@@ -330,16 +342,32 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 
 /// What the writer takes from and hands on to.
 struct Queues<'a> {
-    jobs: mpsc::Receiver<Job>,
+    jobs: mpsc::Receiver<Message>,
     /// Request log lines, added to the next batch.
     logs: &'a Mutex<Vec<Line>>,
     /// Committed batches, answered once the log is on disk.
     synced: std::sync::mpsc::Sender<Vec<Finish>>,
+    /// Whether the syncer has flushed every batch handed to it (it sends `Message::Flushed`
+    /// when it becomes so).
+    idle: &'a AtomicBool,
 }
 
-/// The writer: takes what is queued (up to `max_batch`), runs it in one transaction with a
-/// savepoint per job (a failing job rolls back alone, its counts with it), writes the batch's
-/// counts and commits; the syncer answers every job once the commit is on disk.
+/// The writer's open transaction: the writes run in it so far.
+struct Open {
+    finishes: Vec<Finish>,
+    /// A write of `Scope::Batch` failed: nothing of the transaction is kept.
+    failed: bool,
+    begun: Instant,
+}
+
+/// The writer: runs what is queued in one transaction, with a savepoint for each write that
+/// fails alone (`Scope::Own`), and keeps that transaction open, running what comes next in
+/// it, while the syncer is flushing: a write committed meanwhile would only be answered after
+/// the next flush anyway. It commits — the batch's counts and request log lines with it — as
+/// soon as the syncer is idle (at once when it already is), when `max_batch` writes are in it,
+/// or when one failed; the syncer answers every write once its commit is on disk. One commit
+/// per flush writes the pages the writes share (counters, the tables' last pages) to the log
+/// once per flush instead of once per handful of writes.
 fn write_loop(
     conn: Connection,
     mut q: Queues<'_>,
@@ -348,88 +376,137 @@ fn write_loop(
     commits: &AtomicU64,
 ) {
     let mut tally = Tally::default();
-    while let Some(first) = q.jobs.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
+    let mut open: Option<Open> = None;
+    while let Some(message) = q.jobs.blocking_recv() {
+        let mut jobs = Vec::new();
+        if let Message::Write(job) = message {
+            jobs.push(job);
+        }
+        while jobs.len() < max_batch {
             match q.jobs.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Message::Write(job)) => jobs.push(job),
+                Ok(Message::Flushed) => {}
                 Err(_) => break,
             }
         }
-        let started = Instant::now();
-        let mut finishes = Vec::with_capacity(batch.len());
-        let begun = run(&conn, "BEGIN IMMEDIATE");
-        if let Err(e) = begun {
-            // Dropping the jobs answers each with an error: nothing was written.
+        if !jobs.is_empty() {
+            let t = match open.take() {
+                Some(t) => t,
+                None => match run(&conn, "BEGIN IMMEDIATE") {
+                    Ok(()) => Open {
+                        finishes: Vec::with_capacity(jobs.len()),
+                        failed: false,
+                        begun: Instant::now(),
+                    },
+                    Err(e) => {
+                        // Dropping the jobs answers each with an error: nothing was written.
+                        tracing::error!(error = %e, "could not begin a write transaction");
+                        continue;
+                    }
+                },
+            };
+            open = Some(run_jobs(&conn, &mut tally, t, jobs));
+        }
+        let due = open.as_ref().is_some_and(|t| {
+            t.failed || t.finishes.len() >= max_batch || q.idle.load(Ordering::Acquire)
+        });
+        if due {
+            if let Some(t) = open.take() {
+                commit(&conn, &q, &mut tally, t, metrics, commits);
+            }
+        }
+    }
+    // The queue is closed (shutdown): what is open commits now.
+    if let Some(t) = open.take() {
+        commit(&conn, &q, &mut tally, t, metrics, commits);
+    }
+}
+
+/// Runs `jobs` in the open transaction `t`.
+fn run_jobs(conn: &Connection, tally: &mut Tally, mut t: Open, jobs: Vec<Job>) -> Open {
+    for job in jobs {
+        let own = job.scope == Scope::Own;
+        if own {
+            let _ = run(conn, "SAVEPOINT job");
+        }
+        let mark = tally.mark();
+        let (keep, finish) = (job.run)(conn, tally);
+        if own {
+            if !keep {
+                tally.undo(mark);
+                let _ = run(conn, "ROLLBACK TO job");
+            }
+            let _ = run(conn, "RELEASE job");
+        } else {
+            t.failed |= !keep;
+        }
+        t.finishes.push(finish);
+    }
+    t
+}
+
+/// Commits the open transaction `t` with its counts and the request log lines queued so far,
+/// and hands its writes to the syncer; or, when one of its writes failed, rolls it back,
+/// answers them all with an error and commits the log lines alone.
+fn commit(
+    conn: &Connection,
+    q: &Queues<'_>,
+    tally: &mut Tally,
+    t: Open,
+    metrics: &Metrics,
+    commits: &AtomicU64,
+) {
+    let Open {
+        mut finishes,
+        failed,
+        begun,
+    } = t;
+    if failed {
+        tally.undo(0);
+        let _ = run(conn, "ROLLBACK");
+        tracing::error!(
+            writes = finishes.len(),
+            "a write failed in the database: its batch is rolled back"
+        );
+        for finish in finishes.drain(..) {
+            finish(Err(BATCH_FAILED.to_owned()));
+        }
+        // The request log lines still go in, in a transaction of their own.
+        if let Err(e) = run(conn, "BEGIN IMMEDIATE") {
             tracing::error!(error = %e, "could not begin a write transaction");
-            continue;
+            return;
         }
-        // Whether a write of `Scope::Batch` failed: then nothing of the batch is kept.
-        let mut failed = false;
-        for job in batch {
-            let own = job.scope == Scope::Own;
-            if own {
-                let _ = run(&conn, "SAVEPOINT job");
-            }
-            let mark = tally.mark();
-            let (keep, finish) = (job.run)(&conn, &mut tally);
-            if own {
-                if !keep {
-                    tally.undo(mark);
-                    let _ = run(&conn, "ROLLBACK TO job");
-                }
-                let _ = run(&conn, "RELEASE job");
-            } else {
-                failed |= !keep;
-            }
-            finishes.push(finish);
+    }
+    // The request log lines queued so far ride along (a failing one is dropped alone).
+    let lines = q
+        .logs
+        .lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default();
+    for line in &lines {
+        if let Err(e) = super::sqlite_writes::log(conn, line) {
+            tracing::warn!(error = %e, "could not write a request log line");
         }
-        if failed {
-            tally.undo(0);
-            let _ = run(&conn, "ROLLBACK");
-            tracing::error!(
-                writes = finishes.len(),
-                "a write failed in the database: its batch is rolled back"
-            );
-            for finish in finishes.drain(..) {
-                finish(Err(BATCH_FAILED.to_owned()));
-            }
-            // The request log lines still go in, in a transaction of their own.
-            if let Err(e) = run(&conn, "BEGIN IMMEDIATE") {
-                tracing::error!(error = %e, "could not begin a write transaction");
-                continue;
-            }
+    }
+    let committed = tally
+        .write(conn)
+        .and_then(|()| run(conn, "COMMIT"))
+        .map_err(err);
+    metrics.observe_batch(Writer::Sqlite, finishes.len(), begun.elapsed());
+    if let Err(e) = committed {
+        tally.undo(0);
+        let _ = run(conn, "ROLLBACK");
+        tracing::error!(error = %e, "a batch failed to commit");
+        for finish in finishes {
+            finish(Err(e.clone()));
         }
-        // The request log lines queued so far ride along (a failing one is dropped alone).
-        let lines = q
-            .logs
-            .lock()
-            .map(|mut l| std::mem::take(&mut *l))
-            .unwrap_or_default();
-        for line in &lines {
-            if let Err(e) = super::sqlite_writes::log(&conn, line) {
-                tracing::warn!(error = %e, "could not write a request log line");
-            }
-        }
-        let committed = tally
-            .write(&conn)
-            .and_then(|()| run(&conn, "COMMIT"))
-            .map_err(err);
-        metrics.observe_batch(Writer::Sqlite, finishes.len(), started.elapsed());
-        if let Err(e) = committed {
-            tally.undo(0);
-            let _ = run(&conn, "ROLLBACK");
-            tracing::error!(error = %e, "a batch failed to commit");
-            for finish in finishes {
-                finish(Err(e.clone()));
-            }
-            continue;
-        }
-        commits.fetch_add(1, Ordering::Relaxed);
-        if let Err(std::sync::mpsc::SendError(finishes)) = q.synced.send(finishes) {
-            for finish in finishes {
-                finish(Err("the log flusher has stopped".to_owned()));
-            }
+        return;
+    }
+    commits.fetch_add(1, Ordering::Relaxed);
+    q.idle.store(false, Ordering::Release);
+    if let Err(std::sync::mpsc::SendError(finishes)) = q.synced.send(finishes) {
+        for finish in finishes {
+            finish(Err("the log flusher has stopped".to_owned()));
         }
     }
 }
@@ -441,6 +518,41 @@ mod tests {
 
     fn insert(sql: &'static str) -> impl FnOnce(&Connection) -> rusqlite::Result<()> {
         move |c| c.execute(sql, []).map(|_| ())
+    }
+
+    /// Writes queued when the store closes are committed and answered (the writer commits
+    /// the transaction it holds open for the syncer before it stops), and none waits for a
+    /// flush that is not coming.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_queued_at_close_are_committed_and_answered() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("t.db");
+        let store = SqliteStore::open(&path, 16, Arc::default()).expect("open");
+        // Fewer than the queue holds (16 x 16): each is queued when it is made.
+        let writes: Vec<_> = (0..200)
+            .map(|i| {
+                store.write_counted(Scope::Batch, move |c, _| {
+                    c.execute(
+                        "INSERT INTO settings (key, value) VALUES (?1, 'v')",
+                        [format!("k{i}")],
+                    )
+                    .map(|_| ())
+                })
+            })
+            .collect();
+        store.close().await;
+        for (i, w) in writes.into_iter().enumerate() {
+            w.await.unwrap_or_else(|e| panic!("write {i}: {e}"));
+        }
+        let conn = Connection::open(&path).expect("reopen");
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM settings WHERE key LIKE 'k%'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("count");
+        assert_eq!(n, 200);
     }
 
     /// A partner write that fails in the database takes its whole batch with it (nothing of

@@ -11,15 +11,16 @@
 //! every batch committed while the previous one ran.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::Connection;
+use tokio::sync::mpsc::WeakSender;
 
-use super::sqlite::{err, wait_briefly, Finish};
+use super::sqlite::{err, wait_briefly, Finish, Message};
 use super::StoreResult;
 
 /// How often the checkpointer looks for committed batches to copy back into the database file.
@@ -31,7 +32,11 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
 
 /// The syncer: answers committed batches once the log is on disk. Ends when the writer drops
 /// its sender (after answering what was sent).
-pub(super) fn syncer(db: &Path) -> StoreResult<(Sender<Vec<Finish>>, JoinHandle<()>)> {
+pub(super) fn syncer(
+    db: &Path,
+    idle: Arc<AtomicBool>,
+    writer: WeakSender<Message>,
+) -> StoreResult<(Sender<Vec<Finish>>, JoinHandle<()>)> {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
     // Opened after the writer's connection has read the database: SQLite has created it.
@@ -40,12 +45,19 @@ pub(super) fn syncer(db: &Path) -> StoreResult<(Sender<Vec<Finish>>, JoinHandle<
     let (committed, batches) = channel::<Vec<Finish>>();
     let thread = std::thread::Builder::new()
         .name("txstate-sync".into())
-        .spawn(move || sync_loop(&log, &batches))
+        .spawn(move || sync_loop(&log, &batches, &idle, &writer))
         .map_err(err)?;
     Ok((committed, thread))
 }
 
-fn sync_loop(log: &std::fs::File, batches: &Receiver<Vec<Finish>>) {
+/// Tells the writer when everything handed over is flushed (`idle`, and a message that wakes
+/// it): its open transaction then commits.
+fn sync_loop(
+    log: &std::fs::File,
+    batches: &Receiver<Vec<Finish>>,
+    idle: &AtomicBool,
+    writer: &WeakSender<Message>,
+) {
     while let Ok(mut waiting) = batches.recv() {
         while let Ok(more) = batches.try_recv() {
             waiting.extend(more);
@@ -58,6 +70,11 @@ fn sync_loop(log: &std::fs::File, batches: &Receiver<Vec<Finish>>) {
         }
         for finish in waiting {
             finish(synced.clone());
+        }
+        idle.store(true, Ordering::Release);
+        // A full queue wakes the writer anyway; a closed one means it is stopping.
+        if let Some(writer) = writer.upgrade() {
+            let _ = writer.try_send(Message::Flushed);
         }
     }
 }
