@@ -174,7 +174,7 @@ impl Default for Metrics {
             );
             sub.register(
                 "txstate_write_batch_seconds",
-                "Time to run and commit one write transaction",
+                "Time from a write transaction's start to its commit (SQLite: it stays open, taking writes, while the log is flushed)",
                 commit_latency[writer as usize].clone(),
             );
         }
