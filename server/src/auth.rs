@@ -1,6 +1,7 @@
 //! API users' credentials (contract: "Authentication"): secret keys and access tokens are
 //! random 256-bit values shown once and stored only as SHA-256 hashes; a presented bearer is
-//! hashed and compared in constant time.
+//! hashed, and the hash looked up (partner keys, in memory) or compared in constant time (the
+//! admin token).
 
 use std::collections::HashMap;
 
@@ -28,10 +29,29 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// SHA-256 of a secret, hex. Secrets are 256 random bits, so a fast hash is the right one: no
+/// SHA-256 of a secret. Secrets are 256 random bits, so a fast hash is the right one: no
 /// dictionary can reach them.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
+}
+
+/// [`digest`] as hex: how hashes are stored.
 pub fn hash(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+    hex(&digest(secret))
+}
+
+/// The digest a stored hex hash spells, if it is one.
+fn unhex(h: &str) -> Option<[u8; 32]> {
+    let b = h.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let nibble = |c: u8| char::from(c).to_digit(16).map(|d| d as u8);
+    let mut out = [0u8; 32];
+    for (i, pair) in b.chunks_exact(2).enumerate() {
+        out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
+    }
+    Some(out)
 }
 
 /// Constant-time equality of two hashes.
@@ -49,10 +69,12 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
         .filter(|v| !v.is_empty())
 }
 
-/// Every API user's key hashes, for looking up a presented secret key.
+/// Every API user's key hashes, for looking up a presented secret key by its digest. The
+/// lookup need not take constant time: its timing could tell at most something of a digest,
+/// which leads to no key without a SHA-256 preimage (docs/decisions.md).
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    by_hash: HashMap<String, (String, u8)>,
+    by_hash: HashMap<[u8; 32], String>,
     users: HashMap<String, Credentials>,
 }
 
@@ -62,9 +84,15 @@ impl KeyIndex {
         let mut by_hash = HashMap::new();
         let mut users = HashMap::new();
         for c in all {
-            for (slot, h) in c.key_hashes.iter().enumerate() {
-                if let Some(h) = h {
-                    by_hash.insert(h.clone(), (c.user.api_key_id.clone(), slot as u8 + 1));
+            for h in c.key_hashes.iter().flatten() {
+                match unhex(h) {
+                    Some(d) => {
+                        by_hash.insert(d, c.user.api_key_id.clone());
+                    }
+                    None => tracing::warn!(
+                        user = %c.user.api_key_id,
+                        "a stored key hash is not 64 hex digits: that key cannot be used"
+                    ),
                 }
             }
             users.insert(c.user.api_key_id.clone(), c);
@@ -72,12 +100,9 @@ impl KeyIndex {
         KeyIndex { by_hash, users }
     }
 
-    /// The API user whose secret key hashes to `h`.
-    pub fn by_key_hash(&self, h: &str) -> Option<&Credentials> {
-        let (id, slot) = self.by_hash.get(h)?;
-        let c = self.users.get(id)?;
-        let stored = c.key_hashes.get(usize::from(*slot) - 1)?.as_deref()?;
-        same(stored, h).then_some(c)
+    /// The API user whose secret key has the digest `d`.
+    pub fn by_key_digest(&self, d: &[u8; 32]) -> Option<&Credentials> {
+        self.users.get(self.by_hash.get(d)?)
     }
 
     /// An API user by key id.
@@ -107,5 +132,41 @@ mod tests {
         assert_ne!(a, b);
         assert!(same(&hash(&a), &hash(&a)));
         assert!(!same(&hash(&a), &hash(&b)));
+        assert_eq!(unhex(&hash(&a)), Some(digest(&a)));
+        assert_eq!(unhex("00"), None);
+        assert_eq!(unhex(&"g".repeat(64)), None);
+    }
+
+    #[test]
+    fn a_key_is_found_by_its_digest_only() {
+        let (a, b) = (new_secret(), new_secret());
+        let user = |id: &str, hashes: [Option<String>; 2]| Credentials {
+            user: crate::store::ApiUser {
+                api_key_id: id.into(),
+                name: String::new(),
+                grants: vec![],
+                rate_limit: crate::store::RateLimit {
+                    requests: 1,
+                    per_seconds: 1,
+                },
+                enabled: true,
+                secret_keys: vec![1],
+                created_at: 0,
+            },
+            key_hashes: hashes,
+        };
+        let index = KeyIndex::new(vec![
+            user("U1", [Some(hash(&a)), None]),
+            user("U2", [Some("not hex".into()), Some(hash(&b))]),
+        ]);
+        let found = |s: &str| {
+            index
+                .by_key_digest(&digest(s))
+                .map(|c| c.user.api_key_id.clone())
+        };
+        assert_eq!(found(&a).as_deref(), Some("U1"));
+        assert_eq!(found(&b).as_deref(), Some("U2"));
+        assert_eq!(found(&new_secret()), None);
+        assert_eq!(found(&hash(&a)), None, "a stored hash is not a key");
     }
 }

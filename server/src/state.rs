@@ -186,6 +186,15 @@ impl AppState {
         Ok(())
     }
 
+    /// Reloads the key index without announcing it: when the database knows a credential
+    /// this server's cache does not have yet (another server has just made it).
+    pub async fn catch_up_keys(&self) -> Arc<KeyIndex> {
+        if let Err(e) = self.refresh_keys().await {
+            tracing::warn!(error = ?e, "could not reload the API keys");
+        }
+        self.keys()
+    }
+
     async fn refresh_keys(&self) -> Result<(), ApiError> {
         let k = KeyIndex::new(self.store.credentials().await.map_err(ApiError::internal)?);
         if let Ok(mut g) = self.keys.write() {

@@ -475,3 +475,32 @@ async fn a_wrong_partner_path_answers_in_the_partner_shape() {
     );
     s.stop().await;
 }
+
+/// A key the database has and this server's cache not yet (another server on the same
+/// database has just made it) works at once; a key the database does not have is still
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_made_elsewhere_works_before_the_cache_hears_of_it() {
+    let s = TestServer::start().await;
+    let secret = "k".repeat(64);
+    let hash = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(secret.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    // Written behind the server's back: no admin call, so no cache reload.
+    let db = rusqlite::Connection::open(s.db_path()).expect("open");
+    db.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    db.execute(
+        "INSERT INTO api_users (api_key_id, name, grants, rate_requests, rate_per_seconds, enabled, key1_hash, created_at)
+         VALUES ('made-elsewhere', 'elsewhere', '[\"notify\"]', 100, 1, 1, ?1, 0)",
+        [&hash],
+    )
+    .expect("insert");
+    assert_eq!(code_of(&s, Some(&secret), NOTIFY).await, (200, 1100));
+    assert_eq!(code_of(&s, Some(&secret), VOICE).await, (401, 430));
+    assert_eq!(code_of(&s, Some(&"j".repeat(64)), NOTIFY).await, (401, 498));
+}

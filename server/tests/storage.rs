@@ -447,42 +447,41 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
         } else {
             ("notify", 500, Some(1101))
         };
-        s.log_request(line(
-            &format!("NTS_{i:04}"),
-            NOW + i,
-            endpoint,
-            status,
-            code,
-            &format!("{{\"n\":{i},\"t\":\"50%_off\"}}"),
-        ))
+        s.log_request(
+            line(
+                &format!("NTS_{i:04}"),
+                NOW + i,
+                endpoint,
+                status,
+                code,
+                &format!("{{\"n\":{i},\"t\":\"50%_off\"}}"),
+            )
+            .into(),
+        )
         .await
         .expect("queued");
     }
-    s.log_request(line(
-        "NTS_nul",
-        NOW - HOUR,
-        "notify",
-        499,
-        Some(499),
-        "a\0b",
-    ))
-    .await
-    .expect("queued");
+    s.log_request(line("NTS_nul", NOW - HOUR, "notify", 499, Some(499), "a\0b").into())
+        .await
+        .expect("queued");
     s.flush().await.expect("flush");
     // A line already written comes again (the same transaction id) beside a new one: it is
     // kept once, and the new line is written with it (PostgreSQL's COPY refuses the batch,
     // its insert then skips the line it has).
-    s.log_request(line(
-        "NTS_0003",
-        NOW + 3,
-        "voice",
-        200,
-        None,
-        "{\"n\":3,\"t\":\"50%_off\"}",
-    ))
+    s.log_request(
+        line(
+            "NTS_0003",
+            NOW + 3,
+            "voice",
+            200,
+            None,
+            "{\"n\":3,\"t\":\"50%_off\"}",
+        )
+        .into(),
+    )
     .await
     .expect("queued");
-    s.log_request(line("NTS_late", NOW + 5, "notify", 200, Some(1100), "{}"))
+    s.log_request(line("NTS_late", NOW + 5, "notify", 200, Some(1100), "{}").into())
         .await
         .expect("queued");
     s.flush().await.expect("flush");
@@ -580,10 +579,10 @@ async fn request_log_filters_pages_and_purges(b: &Backend) {
     failed_again.replay_of = Some(original.clone());
     let mut passed = line("NTS_r2", NOW, "notify", 200, Some(1100), "{}");
     passed.replay_of = Some(original.clone());
-    s.log_request(failed_again).await.expect("log");
+    s.log_request(failed_again.into()).await.expect("log");
     s.flush().await.expect("flush");
     assert_eq!(total_of(|q| q.unresolved = Some(true)).await, refused);
-    s.log_request(passed).await.expect("log");
+    s.log_request(passed.into()).await.expect("log");
     s.flush().await.expect("flush");
     assert_eq!(total_of(|q| q.unresolved = Some(true)).await, refused - 1);
     let (replays, n) = s

@@ -9,7 +9,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use futures_util::FutureExt;
 use serde_json::{json, Value};
 use txstate_core::time::DateTime;
 use txstate_core::{Api, Code, Normalized, Options, Warning};
@@ -20,7 +20,7 @@ use crate::http::client::ClientAddr;
 use crate::http::InBodyCode;
 use crate::listener::Linger;
 use crate::state::{now_ms, AppState, EventKind};
-use crate::store::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
+use crate::store::{LogEntry, LogLine, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
 /// `POST /campaignapi/resources/v3/notifytransactionstate`
 pub const NOTIFY_PATH: &str = Api::Notify.path();
@@ -40,26 +40,47 @@ pub async fn voice(State(s): State<Arc<AppState>>, req: Request) -> Response {
     handle(s, Api::Voice, req).await
 }
 
-/// Request headers for the log, with credentials redacted.
-pub fn logged_headers(headers: &HeaderMap) -> Value {
-    let mut out = serde_json::Map::new();
-    for (name, value) in headers {
-        let v = if matches!(
-            name.as_str(),
-            "authorization" | "cookie" | "proxy-authorization"
-        ) {
-            let scheme = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.split_whitespace().next())
-                .unwrap_or("");
-            format!("{scheme} [redacted]").trim().to_owned()
-        } else {
-            String::from_utf8_lossy(value.as_bytes()).into_owned()
-        };
-        out.insert(name.as_str().to_owned(), Value::String(v));
+/// Request headers for the log, as a JSON object, credentials redacted: in the order they
+/// came, a header sent more than once as its values joined by ", " (RFC 9110, 5.3). Written
+/// straight to the text the log stores.
+pub fn logged_headers(headers: &HeaderMap) -> String {
+    struct Logged<'h>(&'h HeaderMap);
+    impl serde::Serialize for Logged<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(Some(self.0.keys_len()))?;
+            for name in self.0.keys() {
+                let secret = matches!(
+                    name.as_str(),
+                    "authorization" | "cookie" | "proxy-authorization"
+                );
+                let mut text = String::new();
+                for (i, value) in self.0.get_all(name).iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    if secret {
+                        let scheme = value
+                            .to_str()
+                            .ok()
+                            .and_then(|v| v.split_whitespace().next())
+                            .unwrap_or("");
+                        text.push_str(scheme);
+                        text.push_str(if scheme.is_empty() {
+                            "[redacted]"
+                        } else {
+                            " [redacted]"
+                        });
+                    } else {
+                        text.push_str(&String::from_utf8_lossy(value.as_bytes()));
+                    }
+                }
+                map.serialize_entry(name.as_str(), &text)?;
+            }
+            map.end()
+        }
     }
-    Value::Object(out)
+    serde_json::to_string(&Logged(headers)).unwrap_or_else(|_| "{}".to_owned())
 }
 
 async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
@@ -70,13 +91,13 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
         .extensions()
         .get::<ClientAddr>()
         .map(ToString::to_string);
+    let headers = logged_headers(req.headers());
     let mut log = LogEntry {
-        transaction_id: transaction_id.clone(),
+        transaction_id,
         at_ms,
         endpoint: api.name().to_owned(),
         method: req.method().to_string(),
         client,
-        headers: logged_headers(req.headers()),
         request_id: req
             .headers()
             .get(&crate::http::REQUEST_ID)
@@ -84,8 +105,8 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
             .map(str::to_owned),
         ..LogEntry::default()
     };
-    let result = process(&s, api, &transaction_id, at_ms, req, &mut log).await;
-    let mut response = answer(result, &mut log).await;
+    let result = process(&s, api, at_ms, req, &mut log).await;
+    let (mut response, answered) = answer(result, &mut log).await;
     let latency = started.elapsed();
     log.latency_us = latency.as_micros() as u64;
     if let Some(code) = log.code {
@@ -93,44 +114,72 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
     }
     s.metrics
         .observe_request(api.name(), log.status, log.code.unwrap_or(0), latency);
-    // Queued now (before the response leaves), committed with the next batch.
-    let logged = s.store.log_request(log);
-    tokio::spawn(async move {
-        if let Err(e) = logged.await {
-            tracing::warn!(error = %e, "could not write the request log");
+    // Queued now (before the response leaves), committed with the next batch; most often
+    // nothing is left to wait for, and only then is a task spawned to report it.
+    let mut logged = s.store.log_request(LogLine::new(log, headers, answered));
+    match (&mut logged).now_or_never() {
+        Some(Ok(())) => {}
+        Some(Err(e)) => tracing::warn!(error = %e, "could not write the request log"),
+        None => {
+            tokio::spawn(async move {
+                if let Err(e) = logged.await {
+                    tracing::warn!(error = %e, "could not write the request log");
+                }
+            });
         }
-    });
+    }
     response
 }
 
-/// The pipeline's result as the HTTP answer, its status, body and in-body code written into
-/// the log entry.
+/// A success answer, its JSON body serialized once: the response and the request log share
+/// it.
+#[derive(Debug)]
+pub(crate) struct Answered {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The in-body code, if any.
+    pub code: Option<Code>,
+    /// The body.
+    pub body: String,
+}
+
+impl Answered {
+    fn new(code: Option<Code>, body: &impl serde::Serialize) -> Self {
+        Answered {
+            status: StatusCode::OK,
+            code,
+            body: serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned()),
+        }
+    }
+}
+
+/// The pipeline's result as the HTTP answer, its status and in-body code written into the
+/// log entry; also the answer's body, for the log.
 pub(crate) async fn answer(
-    result: Result<(StatusCode, Value), ApiError>,
+    result: Result<Answered, ApiError>,
     log: &mut LogEntry,
-) -> Response {
-    let response = match result {
-        Ok((status, body)) => {
-            log.response = body.clone();
-            (status, Json(body)).into_response()
+) -> (Response, String) {
+    let (response, body) = match result {
+        Ok(a) => {
+            log.code = a.code.map(Code::number);
+            let json = [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )];
+            let response = (a.status, json, a.body.clone()).into_response();
+            (response, a.body)
         }
         Err(e) => {
             log.code = e.code().map(Code::number);
             // The error's body is in memory: read it for the log, keep its headers.
             let (parts, body) = e.into_response().into_parts();
             let bytes = to_bytes(body, usize::MAX).await.unwrap_or_default();
-            log.response = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-            Response::from_parts(parts, Body::from(bytes))
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            (Response::from_parts(parts, Body::from(bytes)), text)
         }
     };
     log.status = response.status().as_u16();
-    log.code = log.code.or_else(|| {
-        log.response
-            .get("code")
-            .and_then(Value::as_u64)
-            .map(|c| c as u16)
-    });
-    response
+    (response, body)
 }
 
 /// The method `api` takes, or the 405 every other method gets.
@@ -146,11 +195,10 @@ pub(crate) fn check_method(api: Api, method: &Method) -> Result<(), ApiError> {
 async fn process(
     s: &AppState,
     api: Api,
-    transaction_id: &str,
     at_ms: i64,
     req: Request,
     log: &mut LogEntry,
-) -> Result<(StatusCode, Value), ApiError> {
+) -> Result<Answered, ApiError> {
     check_method(api, req.method())?;
     let (who, allowed) = authenticate(s, req.headers(), api, at_ms).await;
     // A refused key that names an API user (430: not granted, disabled) still says whose.
@@ -180,12 +228,12 @@ async fn process(
     // Refused requests keep their body too: staff need to see what a refused partner sent.
     if let Ok(bytes) = &read {
         log.body_truncated = bytes.len() > LOG_BODY_BYTES;
-        log.body = String::from_utf8_lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]).into_owned();
+        log.body = lossy(&bytes[..bytes.len().min(LOG_BODY_BYTES)]);
     }
     admitted?;
     let bytes = read?;
 
-    accept(s, api, transaction_id, at_ms, &bytes).await
+    accept(s, api, &log.transaction_id, at_ms, &bytes).await
 }
 
 /// A body read whole, through validation (core's verdict, against the cached catalog) and the
@@ -196,7 +244,7 @@ pub(crate) async fn accept(
     transaction_id: &str,
     at_ms: i64,
     bytes: &[u8],
-) -> Result<(StatusCode, Value), ApiError> {
+) -> Result<Answered, ApiError> {
     let catalog = s.catalog();
     let opts = Options {
         catalog: Some(&catalog),
@@ -228,10 +276,8 @@ pub(crate) async fn accept(
                     transaction_id.to_owned()
                 }
             };
-            Ok((
-                StatusCode::OK,
-                success(Some(Code::Notified), &id, &warnings),
-            ))
+            let code = Some(Code::Notified);
+            Ok(Answered::new(code, &success(code, &id, &warnings)))
         }
         Some(Normalized::Voice(payload)) => {
             let call_end_ms = DateTime::parse_voice(&payload.call_endtime)
@@ -246,12 +292,15 @@ pub(crate) async fn accept(
             match s.store.record_voice(w).await.map_err(ApiError::internal)? {
                 VoiceOutcome::Stored => {
                     s.announce(EventKind::Voice, None);
-                    Ok((StatusCode::OK, success(None, transaction_id, &warnings)))
+                    Ok(Answered::new(
+                        None,
+                        &success(None, transaction_id, &warnings),
+                    ))
                 }
                 VoiceOutcome::Repeat(first) => {
-                    Ok((StatusCode::OK, success(None, &first, &warnings)))
+                    Ok(Answered::new(None, &success(None, &first, &warnings)))
                 }
-                VoiceOutcome::Stale => Ok((StatusCode::OK, stale())),
+                VoiceOutcome::Stale => Ok(Answered::new(Some(Code::NotProcessed), &stale())),
             }
         }
         None => Err(ApiError::internal("a valid verdict without a payload")),
@@ -307,14 +356,26 @@ pub(crate) fn stale() -> Value {
 
 /// A success body: `{code, description, transaction-id}`, or only the id (processed voice),
 /// with `warnings` when there are any.
-pub(crate) fn success(code: Option<Code>, id: &str, warnings: &[WireWarning]) -> Value {
-    let body = SuccessBody {
+pub(crate) fn success<'a>(
+    code: Option<Code>,
+    id: &'a str,
+    warnings: &'a [WireWarning],
+) -> SuccessBody<'a> {
+    SuccessBody {
         code: code.map(Code::number),
         description: code.map(Code::description),
         transaction_id: id,
         warnings,
-    };
-    serde_json::to_value(body).unwrap_or(Value::Null)
+    }
+}
+
+/// Text as sent, or its lossy UTF-8 when it is not UTF-8 (checking first is much faster than
+/// a lossy decoding of valid text).
+fn lossy(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// Who is calling and whether they may call `api` (contract: "Authentication"): the API user
@@ -332,25 +393,30 @@ async fn authenticate(
     let Some(secret) = auth::bearer(header) else {
         return (None, Err(ApiError::Unauthorized(Code::AuthorizationFailed)));
     };
-    let hash = auth::hash(secret);
-    let keys = s.keys();
-    let creds = match keys.by_key_hash(&hash) {
-        Some(c) => c.clone(),
-        None => {
-            let (id, expires) = match s.store.token(hash).await {
-                Ok(Some(found)) => found,
-                Ok(None) => return (None, Err(ApiError::Unauthorized(Code::InvalidToken))),
-                Err(e) => return (None, Err(ApiError::internal(e))),
-            };
-            match keys.user(&id) {
-                Some(c) if expires > at_ms => c.clone(),
-                _ => return (Some(id), Err(ApiError::Unauthorized(Code::InvalidToken))),
-            }
-        }
+    let decide = |user: &crate::store::ApiUser| {
+        let rate = permits(user, api).map(|()| user.rate_limit);
+        (Some(user.api_key_id.clone()), rate)
     };
-    let user = creds.user;
-    let rate = permits(&user, api).map(|()| user.rate_limit);
-    (Some(user.api_key_id), rate)
+    let digest = auth::digest(secret);
+    let keys = s.keys();
+    if let Some(c) = keys.by_key_digest(&digest) {
+        return decide(&c.user);
+    }
+    let (id, expires) = match s.store.token(auth::hex(&digest)).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return (None, Err(ApiError::Unauthorized(Code::InvalidToken))),
+        Err(e) => return (None, Err(ApiError::internal(e))),
+    };
+    // A valid credential of a user this server has not heard of yet: another server has just
+    // made it.
+    let keys = match keys.user(&id) {
+        None if expires > at_ms => s.catch_up_keys().await,
+        _ => keys,
+    };
+    match keys.user(&id) {
+        Some(c) if expires > at_ms => decide(&c.user),
+        _ => (Some(id), Err(ApiError::Unauthorized(Code::InvalidToken))),
+    }
 }
 
 /// Whether `user` may call `api` now: enabled and granted it, or 430.

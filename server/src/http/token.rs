@@ -31,7 +31,7 @@ pub async fn issue(
     let keys = s.keys();
     // Only a secret key buys a token: a token cannot renew itself.
     let creds = keys
-        .by_key_hash(&auth::hash(secret))
+        .by_key_digest(&auth::digest(secret))
         .ok_or(ApiError::Unauthorized(Code::InvalidToken))?;
     if !creds.user.enabled {
         return Err(ApiError::Unauthorized(Code::AuthorizationFailed));

@@ -17,8 +17,8 @@ use super::shared::{
     LOG_COLUMNS,
 };
 use super::{
-    ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
-    RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
+    ApiUser, Credentials, DashboardRow, Event, LogEntry, LogLine, LogQuery, NotifyOutcome,
+    NotifyWrite, RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
 use crate::metrics::PoolStatus;
 
@@ -323,7 +323,9 @@ impl Store for PostgresStore {
         async move {
             let c = self.client().await?;
             Ok(c.query_opt(
-                "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = $1",
+                "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = $1
+                 UNION ALL SELECT api_key_id, 9223372036854775807 FROM api_users WHERE key1_hash = $1 OR key2_hash = $1
+                 LIMIT 1",
                 &[&token_hash],
             )
             .await
@@ -369,10 +371,10 @@ impl Store for PostgresStore {
         .boxed()
     }
 
-    fn log_request(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
+    fn log_request(&self, line: LogLine) -> BoxFuture<'static, StoreResult<()>> {
         let queued = self
             .logs
-            .send(LogMsg::Line(Box::new(entry)))
+            .send(LogMsg::Line(Box::new(line)))
             .map_err(|_| "the store is closed".to_owned());
         async move { queued }.boxed()
     }

@@ -19,8 +19,8 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
 use super::sqlite_sync::{checkpointer, syncer};
-use super::sqlite_writes::{Line, Tally};
-use super::{LogEntry, StoreResult};
+use super::sqlite_writes::Tally;
+use super::{LogLine, StoreResult};
 use crate::metrics::{Metrics, Writer};
 
 /// The migrations, in order (`PRAGMA user_version` records how many ran).
@@ -77,7 +77,7 @@ const STATEMENT_CACHE: usize = 64;
 pub struct SqliteStore {
     path: PathBuf,
     /// Request log lines wait here; the writer adds them to the batch it commits next.
-    logs: Arc<Mutex<Vec<Line>>>,
+    logs: Arc<Mutex<Vec<LogLine>>>,
     jobs: Mutex<Option<mpsc::Sender<Message>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     /// Told to stop at shutdown (it checkpoints one last time).
@@ -215,8 +215,7 @@ impl SqliteStore {
 
     /// Adds a request log line to the next batch. The first line of an empty buffer wakes the
     /// writer (with an empty job), so lines never wait for other traffic.
-    pub(super) fn log(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
-        let line = Line::from(entry);
+    pub(super) fn log(&self, line: LogLine) -> BoxFuture<'static, StoreResult<()>> {
         let was_empty = match self.logs.lock() {
             Ok(mut logs) => {
                 let empty = logs.is_empty();
@@ -344,7 +343,7 @@ fn run(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
 struct Queues<'a> {
     jobs: mpsc::Receiver<Message>,
     /// Request log lines, added to the next batch.
-    logs: &'a Mutex<Vec<Line>>,
+    logs: &'a Mutex<Vec<LogLine>>,
     /// Committed batches, answered once the log is on disk.
     synced: std::sync::mpsc::Sender<Vec<Finish>>,
     /// Whether the syncer has flushed every batch handed to it (it sends `Message::Flushed`
@@ -583,10 +582,10 @@ mod tests {
         let failing = store.write_counted(Scope::Batch, |c, _| {
             insert("INSERT INTO no_such_table VALUES (1)")(c)
         });
-        let logged = store.log(LogEntry {
+        let logged = store.log(LogLine::from(crate::store::LogEntry {
             transaction_id: "NTS_LOGGED".into(),
-            ..LogEntry::default()
-        });
+            ..Default::default()
+        }));
         release.send(()).expect("release");
         gate.await.expect("join").expect("the gate's batch commits");
         assert_eq!(admin.await, Err(BATCH_FAILED.to_owned()));

@@ -15,8 +15,8 @@ use super::shared::{
 use super::sqlite::{Scope, SqliteStore};
 use super::sqlite_writes;
 use super::{
-    ApiUser, Credentials, DashboardRow, Event, LogEntry, LogQuery, NotifyOutcome, NotifyWrite,
-    RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
+    ApiUser, Credentials, DashboardRow, Event, LogEntry, LogLine, LogQuery, NotifyOutcome,
+    NotifyWrite, RateLimit, Store, StoreResult, VoiceOutcome, VoiceRow, VoiceWrite,
 };
 use crate::metrics::PoolStatus;
 
@@ -233,7 +233,9 @@ impl Store for SqliteStore {
     fn token(&self, token_hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>> {
         self.read(move |c| {
             c.prepare_cached(
-                "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = ?1",
+                "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = ?1
+                 UNION ALL SELECT api_key_id, 9223372036854775807 FROM api_users WHERE key1_hash = ?1 OR key2_hash = ?1
+                 LIMIT 1",
             )?
             .query_row([token_hash], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
@@ -266,8 +268,8 @@ impl Store for SqliteStore {
         self.write_counted(Scope::Batch, move |c, _| sqlite_writes::voice(c, &w))
     }
 
-    fn log_request(&self, entry: LogEntry) -> BoxFuture<'static, StoreResult<()>> {
-        self.log(entry)
+    fn log_request(&self, line: LogLine) -> BoxFuture<'static, StoreResult<()>> {
+        self.log(line)
     }
 
     fn register_transactions(

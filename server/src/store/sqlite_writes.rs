@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use txstate_core::stateful::{self, NotifyStep, VoiceStep};
 use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
-use super::{LogEntry, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
+use super::{LogLine, NotifyOutcome, NotifyWrite, VoiceOutcome, VoiceWrite};
 
 use super::shared::HOUR_MS;
 
@@ -238,29 +238,8 @@ fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusql
     Ok(())
 }
 
-/// A request log entry with its JSON columns rendered (by the request's own thread, so the
-/// writer does not).
-#[derive(Debug)]
-pub struct Line {
-    entry: LogEntry,
-    headers: String,
-    response: String,
-}
-
-impl From<LogEntry> for Line {
-    fn from(entry: LogEntry) -> Self {
-        // serde_json::to_string writes into a buffer; `Value`'s Display goes through fmt.
-        let json = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
-        Line {
-            headers: json(&entry.headers),
-            response: json(&entry.response),
-            entry,
-        }
-    }
-}
-
 /// Adds a request log entry.
-pub fn log(conn: &Connection, line: &Line) -> rusqlite::Result<()> {
+pub fn log(conn: &Connection, line: &LogLine) -> rusqlite::Result<()> {
     let e = &line.entry;
     conn.prepare_cached(
         "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,

@@ -22,7 +22,7 @@ use crate::error::ApiError;
 use crate::http::client::ClientAddr;
 use crate::http::partner::{accept, answer, check_method, permits};
 use crate::state::{now_ms, AppState};
-use crate::store::{LogEntry, LogQuery};
+use crate::store::{LogEntry, LogLine, LogQuery};
 
 /// A bulk replay takes at most this many requests per call.
 pub const BULK_LIMIT: usize = 1_000;
@@ -101,10 +101,11 @@ async fn replay_one(
         Ok(()) => accept(s, api, &transaction_id, at_ms, original.body.as_bytes()).await,
         Err(e) => Err(e),
     };
-    answer(result, &mut log).await;
+    let (_, answered) = answer(result, &mut log).await;
+    log.response = serde_json::from_str(&answered).unwrap_or(serde_json::Value::Null);
     log.latency_us = started.elapsed().as_micros() as u64;
     s.store
-        .log_request(log.clone())
+        .log_request(LogLine::from(log.clone()))
         .await
         .map_err(ApiError::internal)?;
     tracing::info!(
