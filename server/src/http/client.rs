@@ -54,12 +54,45 @@ impl ClientAddr {
     }
 }
 
+impl ClientAddr {
+    /// `ip`, or `ip via peer`: what the request log stores. An IPv4 address is written digit
+    /// by digit (every request logs one; `fmt` cost ~2,900 instructions for it).
+    pub fn text(&self) -> String {
+        fn push(out: &mut String, ip: IpAddr) {
+            match ip {
+                IpAddr::V4(v4) => {
+                    for (i, o) in v4.octets().into_iter().enumerate() {
+                        if i > 0 {
+                            out.push('.');
+                        }
+                        if o >= 100 {
+                            out.push(char::from(b'0' + o / 100));
+                        }
+                        if o >= 10 {
+                            out.push(char::from(b'0' + o / 10 % 10));
+                        }
+                        out.push(char::from(b'0' + o % 10));
+                    }
+                }
+                IpAddr::V6(v6) => {
+                    use std::fmt::Write;
+                    let _ = write!(out, "{v6}");
+                }
+            }
+        }
+        let mut out = String::with_capacity(48);
+        push(&mut out, self.ip);
+        if let Some(via) = self.via {
+            out.push_str(" via ");
+            push(&mut out, via);
+        }
+        out
+    }
+}
+
 impl std::fmt::Display for ClientAddr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.via {
-            Some(via) => write!(f, "{} via {via}", self.ip),
-            None => write!(f, "{}", self.ip),
-        }
+        f.write_str(&self.text())
     }
 }
 
@@ -258,6 +291,33 @@ mod tests {
             ip("10.0.0.2"),
             "only the configured header is read"
         );
+    }
+
+    /// The text is what `IpAddr`'s own formatting writes: every digit-count boundary in every
+    /// octet, IPv6 (and IPv4-mapped) addresses, with and without a proxy.
+    #[test]
+    fn client_text_is_the_addresses_display() {
+        let edges = [0u8, 9, 10, 99, 100, 255];
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for a in edges {
+            for b in edges {
+                for c in edges {
+                    for d in edges {
+                        ips.push(IpAddr::from([a, b, c, d]));
+                    }
+                }
+            }
+        }
+        ips.extend(["::1", "2001:db8::8a2e:370:7334", "::ffff:10.0.0.1"].map(ip));
+        for (i, first) in ips.iter().enumerate() {
+            let via = (i % 3 == 0).then(|| ips[ips.len() - 1 - i]);
+            let c = ClientAddr { ip: *first, via };
+            let want = match via {
+                Some(v) => format!("{first} via {v}"),
+                None => first.to_string(),
+            };
+            assert_eq!(c.text(), want);
+        }
     }
 
     #[test]

@@ -42,55 +42,80 @@ pub async fn voice(State(s): State<Arc<AppState>>, req: Request) -> Response {
 
 /// Request headers for the log, as a JSON object, credentials redacted: in the order they
 /// came, a header sent more than once as its values joined by ", " (RFC 9110, 5.3). Written
-/// straight to the text the log stores.
+/// straight to the text the log stores (callgrind: a map of `String`s, a lookup per name and
+/// a lossy decoding per value cost ~1,300 instructions a header).
 pub fn logged_headers(headers: &HeaderMap) -> String {
+    use axum::http::HeaderValue;
+    use serde::ser::SerializeMap;
+    use std::borrow::Cow;
+
+    fn secret(name: &str) -> bool {
+        matches!(name, "authorization" | "cookie" | "proxy-authorization")
+    }
+
+    /// A credential's value: its scheme alone (`Bearer [redacted]`), and only when it is one
+    /// (letters, then the credentials); a cookie or anything else: nothing of it.
+    fn text(name: &str, value: &HeaderValue) -> Cow<'static, str> {
+        if secret(name) {
+            let scheme = value
+                .to_str()
+                .ok()
+                .filter(|_| name != "cookie")
+                .and_then(|v| v.trim().split_once(' '))
+                .map(|(scheme, _)| scheme)
+                .filter(|s| {
+                    !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphabetic())
+                });
+            return match scheme {
+                Some(scheme) => Cow::Owned(format!("{scheme} [redacted]")),
+                None => Cow::Borrowed("[redacted]"),
+            };
+        }
+        Cow::Owned(String::from_utf8_lossy(value.as_bytes()).into_owned())
+    }
+
     struct Logged<'h>(&'h HeaderMap);
     impl serde::Serialize for Logged<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            use serde::ser::SerializeMap;
-            let mut map = s.serialize_map(Some(self.0.keys_len()))?;
-            for name in self.0.keys() {
-                let secret = matches!(
-                    name.as_str(),
-                    "authorization" | "cookie" | "proxy-authorization"
-                );
-                let mut text = String::new();
-                for (i, value) in self.0.get_all(name).iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
+            let mut map = s.serialize_map(None)?;
+            // One name's values come one after another.
+            let mut pairs = self.0.iter().peekable();
+            while let Some((name, value)) = pairs.next() {
+                let name = name.as_str();
+                let repeated = pairs.peek().is_some_and(|(next, _)| next.as_str() == name);
+                if !repeated {
+                    // Most values are visible ASCII: borrowed as they are.
+                    match value.to_str() {
+                        Ok(v) if !secret(name) => {
+                            map.serialize_entry(name, v)?;
+                        }
+                        _ => map.serialize_entry(name, &text(name, value))?,
                     }
-                    if secret {
-                        let scheme = value
-                            .to_str()
-                            .ok()
-                            .and_then(|v| v.split_whitespace().next())
-                            .unwrap_or("");
-                        text.push_str(scheme);
-                        text.push_str(if scheme.is_empty() {
-                            "[redacted]"
-                        } else {
-                            " [redacted]"
-                        });
-                    } else {
-                        text.push_str(&String::from_utf8_lossy(value.as_bytes()));
-                    }
+                    continue;
                 }
-                map.serialize_entry(name.as_str(), &text)?;
+                let mut joined = text(name, value).into_owned();
+                while let Some((_, more)) = pairs.next_if(|(next, _)| next.as_str() == name) {
+                    joined.push_str(", ");
+                    joined.push_str(&text(name, more));
+                }
+                map.serialize_entry(name, &joined)?;
             }
             map.end()
         }
     }
-    serde_json::to_string(&Logged(headers)).unwrap_or_else(|_| "{}".to_owned())
+    let mut out = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut out, &Logged(headers)) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| "{}".to_owned()),
+        Err(_) => "{}".to_owned(),
+    }
 }
 
 async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
     let started = Instant::now();
     let at_ms = now_ms();
     let transaction_id = s.new_id(if api == Api::Notify { "NTS" } else { "VTS" }, at_ms);
-    let client = req
-        .extensions()
-        .get::<ClientAddr>()
-        .map(ToString::to_string);
+    let client = req.extensions().get::<ClientAddr>().map(ClientAddr::text);
     let headers = logged_headers(req.headers());
     let mut log = LogEntry {
         transaction_id,
@@ -515,5 +540,48 @@ async fn read_body(
                 }],
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue};
+    use serde_json::{json, Value};
+
+    #[test]
+    fn logged_headers_redact_join_and_keep_order() {
+        let mut h = HeaderMap::new();
+        let mut add = |name: &'static str, value: &[u8]| {
+            h.append(
+                HeaderName::from_static(name),
+                HeaderValue::from_bytes(value).expect("value"),
+            );
+        };
+        add("host", b"example.test");
+        add("authorization", b"Bearer 0123456789abcdef");
+        add("accept", b"text/plain");
+        add("accept", b"application/json");
+        add("cookie", b"session=s3cret; theme=dark");
+        add("proxy-authorization", b"k3y-without-a-scheme");
+        add("x-note", b"caf\xe9 \"quoted\"");
+        let text = super::logged_headers(&h);
+        let v: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            v,
+            json!({
+                "host": "example.test",
+                "authorization": "Bearer [redacted]",
+                "accept": "text/plain, application/json",
+                "cookie": "[redacted]",
+                "proxy-authorization": "[redacted]",
+                "x-note": "caf\u{fffd} \"quoted\"",
+            })
+        );
+        for secret in ["0123456789abcdef", "s3cret", "k3y"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        let at = |name: &str| text.find(&format!("\"{name}\":")).expect(name);
+        assert!(at("host") < at("authorization") && at("authorization") < at("accept"));
+        assert!(at("accept") < at("cookie") && at("cookie") < at("x-note"));
     }
 }
