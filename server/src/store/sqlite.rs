@@ -482,10 +482,8 @@ fn commit(
         .lock()
         .map(|mut l| std::mem::take(&mut *l))
         .unwrap_or_default();
-    for line in &lines {
-        if let Err(e) = super::sqlite_writes::log(conn, line) {
-            tracing::warn!(error = %e, "could not write a request log line");
-        }
+    if let Err(e) = super::sqlite_writes::log(conn, &lines) {
+        tracing::warn!(error = %e, lines = lines.len(), "could not write request log lines");
     }
     let committed = tally
         .write(conn)

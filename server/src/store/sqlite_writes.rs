@@ -238,31 +238,39 @@ fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusql
     Ok(())
 }
 
-/// Adds a request log entry.
-pub fn log(conn: &Connection, line: &LogLine) -> rusqlite::Result<()> {
-    let e = &line.entry;
-    conn.prepare_cached(
+/// Adds request log lines, one prepared statement for them all (callgrind: taking it from
+/// rusqlite's statement cache and putting it back, per line, cost ~2,000 instructions: the
+/// cache hashes the SQL text both ways). A line that cannot be written is dropped with a
+/// warning, alone.
+pub fn log(conn: &Connection, lines: &[LogLine]) -> rusqlite::Result<()> {
+    let mut st = conn.prepare_cached(
         "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
          client, body, body_truncated, headers, response, request_id, replay_of)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        e.transaction_id,
-        e.at_ms,
-        e.api_key_id,
-        e.endpoint,
-        e.method,
-        e.status,
-        e.code,
-        e.latency_us as i64,
-        e.client,
-        e.body,
-        e.body_truncated,
-        line.headers,
-        line.response,
-        e.request_id,
-        e.replay_of
-    ])?;
+    )?;
+    for line in lines {
+        let e = &line.entry;
+        let written = st.execute(params![
+            e.transaction_id,
+            e.at_ms,
+            e.api_key_id,
+            e.endpoint,
+            e.method,
+            e.status,
+            e.code,
+            e.latency_us as i64,
+            e.client,
+            e.body,
+            e.body_truncated,
+            line.headers,
+            line.response,
+            e.request_id,
+            e.replay_of
+        ]);
+        if let Err(e) = written {
+            tracing::warn!(error = %e, transaction_id = %line.entry.transaction_id, "could not write a request log line");
+        }
+    }
     Ok(())
 }
 
