@@ -36,7 +36,7 @@ const MIGRATIONS: &[&str] = &[
 /// What a job tells the writer after running: whether to keep its changes, and what to do
 /// once the batch's commit is on disk (or has failed).
 pub(super) type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
-type Run = Box<dyn FnOnce(&Connection, &mut Tally) -> (bool, Finish) + Send>;
+type Run = Box<dyn for<'c> FnOnce(&'c Connection, &mut Tally<'c>) -> (bool, Finish) + Send>;
 
 /// A write queued for the writer, and how far its failure reaches.
 pub(super) struct Job {
@@ -172,7 +172,7 @@ impl SqliteStore {
     ) -> BoxFuture<'static, StoreResult<T>>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection, &mut Tally) -> rusqlite::Result<T> + Send + 'static,
+        F: for<'c> FnOnce(&'c Connection, &mut Tally<'c>) -> rusqlite::Result<T> + Send + 'static,
     {
         let sender = self.jobs.lock().ok().and_then(|g| g.clone());
         let (done, result) = oneshot::channel::<StoreResult<T>>();
@@ -374,7 +374,7 @@ fn write_loop(
     metrics: &Metrics,
     commits: &AtomicU64,
 ) {
-    let mut tally = Tally::default();
+    let mut tally = Tally::new(&conn);
     let mut open: Option<Open> = None;
     while let Some(message) = q.jobs.blocking_recv() {
         let mut jobs = Vec::new();
@@ -422,7 +422,7 @@ fn write_loop(
 }
 
 /// Runs `jobs` in the open transaction `t`.
-fn run_jobs(conn: &Connection, tally: &mut Tally, mut t: Open, jobs: Vec<Job>) -> Open {
+fn run_jobs<'c>(conn: &'c Connection, tally: &mut Tally<'c>, mut t: Open, jobs: Vec<Job>) -> Open {
     for job in jobs {
         let own = job.scope == Scope::Own;
         if own {
@@ -447,10 +447,10 @@ fn run_jobs(conn: &Connection, tally: &mut Tally, mut t: Open, jobs: Vec<Job>) -
 /// Commits the open transaction `t` with its counts and the request log lines queued so far,
 /// and hands its writes to the syncer; or, when one of its writes failed, rolls it back,
 /// answers them all with an error and commits the log lines alone.
-fn commit(
-    conn: &Connection,
+fn commit<'c>(
+    conn: &'c Connection,
     q: &Queues<'_>,
-    tally: &mut Tally,
+    tally: &mut Tally<'c>,
     t: Open,
     metrics: &Metrics,
     commits: &AtomicU64,
@@ -482,11 +482,11 @@ fn commit(
         .lock()
         .map(|mut l| std::mem::take(&mut *l))
         .unwrap_or_default();
-    if let Err(e) = super::sqlite_writes::log(conn, &lines) {
+    if let Err(e) = super::sqlite_writes::log(tally, &lines) {
         tracing::warn!(error = %e, lines = lines.len(), "could not write request log lines");
     }
     let committed = tally
-        .write(conn)
+        .write()
         .and_then(|()| run(conn, "COMMIT"))
         .map_err(err);
     metrics.observe_batch(Writer::Sqlite, finishes.len(), begun.elapsed());

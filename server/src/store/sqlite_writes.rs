@@ -14,15 +14,15 @@ use super::shared::HOUR_MS;
 /// the earlier one, the counts move, and both stay in the history.
 pub fn notification(
     conn: &Connection,
-    tally: &mut Tally,
+    tally: &mut Tally<'_>,
     w: &NotifyWrite,
 ) -> rusqlite::Result<NotifyOutcome> {
     let p = &w.payload;
     let (dep, r) = (p.deployment_id.as_ref(), p.ref_trans_id.as_ref());
     let state = p.response_state.as_str();
     let code = p.response_code.as_deref().unwrap_or("");
-    let new = conn
-        .prepare_cached(
+    let new = tally
+        .prepared(
             "INSERT INTO notifications (deployment_id, ref_trans_id, transaction_id, response_state,
              response_code, response_desc, response_time, additional_info, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (deployment_id, ref_trans_id) DO NOTHING",
@@ -64,20 +64,35 @@ pub fn notification(
         NotifyOutcome::Replaced
     };
     tally.add(dep, state, code, w.at_ms, 1);
-    conn.prepare_cached(
-        "INSERT INTO notification_history (deployment_id, ref_trans_id, transaction_id, response_state, response_code, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![dep, r, w.transaction_id, state, p.response_code, w.at_ms])?;
+    tally
+        .prepared(
+            "INSERT INTO notification_history (deployment_id, ref_trans_id, transaction_id, response_state, response_code, received_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![dep, r, w.transaction_id, state, p.response_code, w.at_ms])?;
     Ok(outcome)
 }
 
 /// The counts' moves of one batch (the report's, the dashboard's and the hour's), summed and
 /// written once per counter row just before the batch commits, so they move with the rows
 /// they count. A job that rolls back takes its moves back (`mark` / `undo`).
-#[derive(Debug, Default)]
-pub struct Tally {
+///
+/// It also keeps the statements every batch runs prepared (`prepared`): rusqlite's statement
+/// cache hashes a statement's SQL text when it is taken and again when it is put back
+/// (callgrind: ~4,000 instructions a notification on the writer's thread).
+pub struct Tally<'c> {
     moves: Vec<Move>,
+    conn: &'c Connection,
+    statements: Vec<(&'static str, rusqlite::Statement<'c>)>,
+}
+
+impl std::fmt::Debug for Tally<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tally")
+            .field("moves", &self.moves)
+            .field("statements", &self.statements.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -89,7 +104,32 @@ struct Move {
     delta: i64,
 }
 
-impl Tally {
+impl<'c> Tally<'c> {
+    /// The tally of the writer's connection.
+    pub fn new(conn: &'c Connection) -> Self {
+        Tally {
+            moves: Vec::new(),
+            conn,
+            statements: Vec::new(),
+        }
+    }
+
+    /// `sql` prepared on the writer's connection, once.
+    pub fn prepared(
+        &mut self,
+        sql: &'static str,
+    ) -> rusqlite::Result<&mut rusqlite::Statement<'c>> {
+        let i = match self.statements.iter().position(|(s, _)| *s == sql) {
+            Some(i) => i,
+            None => {
+                let st = self.conn.prepare(sql)?;
+                self.statements.push((sql, st));
+                self.statements.len() - 1
+            }
+        };
+        Ok(&mut self.statements[i].1)
+    }
+
     fn add(&mut self, dep: &str, state: &str, code: &str, at_ms: i64, delta: i64) {
         self.moves.push(Move {
             dep: dep.to_owned(),
@@ -111,13 +151,14 @@ impl Tally {
     }
 
     /// Writes the summed moves and forgets them.
-    pub fn write(&mut self, conn: &Connection) -> rusqlite::Result<()> {
+    pub fn write(&mut self) -> rusqlite::Result<()> {
         use std::collections::BTreeMap;
         let mut outcomes: BTreeMap<(&str, &str, &str), i64> = BTreeMap::new();
         // success, failure, the latest outcome added
         let mut deployments: BTreeMap<&str, (i64, i64, Option<i64>)> = BTreeMap::new();
         let mut hours: BTreeMap<(&str, i64), (i64, i64)> = BTreeMap::new();
-        for m in &self.moves {
+        let moves = std::mem::take(&mut self.moves);
+        for m in &moves {
             *outcomes.entry((&m.dep, &m.state, &m.code)).or_default() += m.delta;
             let (s, f) = if m.state == "531" {
                 (m.delta, 0)
@@ -136,14 +177,14 @@ impl Tally {
             h.0 += s;
             h.1 += f;
         }
-        let mut st = conn.prepare_cached(
+        let st = self.prepared(
             "INSERT INTO outcome_counts (deployment_id, response_state, response_code, count) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (deployment_id, response_state, response_code) DO UPDATE SET count = count + excluded.count",
         )?;
         for ((dep, state, code), n) in outcomes.into_iter().filter(|(_, n)| *n != 0) {
             st.execute(params![dep, state, code, n])?;
         }
-        let mut st = conn.prepare_cached(
+        let st = self.prepared(
             "INSERT INTO deployment_counts (deployment_id, success, failure, last_notified_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (deployment_id) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure,
              last_notified_at = coalesce(max(excluded.last_notified_at, last_notified_at), excluded.last_notified_at, last_notified_at)",
@@ -151,13 +192,15 @@ impl Tally {
         for (dep, (s, f, last)) in deployments {
             st.execute(params![dep, s, f, last])?;
         }
-        let mut st = conn.prepare_cached(
+        let st = self.prepared(
             "INSERT INTO hourly_counts (deployment_id, hour, success, failure) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (deployment_id, hour) DO UPDATE SET success = success + excluded.success, failure = failure + excluded.failure",
         )?;
         for ((dep, hour), (s, f)) in hours.into_iter().filter(|(_, (s, f))| *s != 0 || *f != 0) {
             st.execute(params![dep, hour, s, f])?;
         }
+        // The allocation is kept for the next batch.
+        self.moves = moves;
         self.moves.clear();
         Ok(())
     }
@@ -238,12 +281,12 @@ fn stats(conn: &Connection, dep: &str, f: impl FnOnce(&mut VoiceStats)) -> rusql
     Ok(())
 }
 
-/// Adds request log lines, one prepared statement for them all (callgrind: taking it from
-/// rusqlite's statement cache and putting it back, per line, cost ~2,000 instructions: the
-/// cache hashes the SQL text both ways). A line that cannot be written is dropped with a
+/// Adds request log lines, with the statement the writer keeps prepared (callgrind: taking it
+/// from rusqlite's statement cache and putting it back, per line, cost ~2,000 instructions:
+/// the cache hashes the SQL text both ways). A line that cannot be written is dropped with a
 /// warning, alone.
-pub fn log(conn: &Connection, lines: &[LogLine]) -> rusqlite::Result<()> {
-    let mut st = conn.prepare_cached(
+pub fn log(tally: &mut Tally<'_>, lines: &[LogLine]) -> rusqlite::Result<()> {
+    let st = tally.prepared(
         "INSERT OR REPLACE INTO request_log (transaction_id, at_ms, api_key_id, endpoint, method, status, code, latency_us,
          client, body, body_truncated, headers, response, request_id, replay_of)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -297,7 +340,7 @@ mod tests {
         let conn = Connection::open_in_memory().expect("db");
         conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
             .expect("schema");
-        let mut tally = Tally::default();
+        let mut tally = Tally::new(&conn);
         // Two new outcomes, then a flip of the first one an hour later.
         tally.add("D1", "531", "", 1_000, 1);
         tally.add("D1", "532", "E1", 2_000, 1);
@@ -307,7 +350,7 @@ mod tests {
         let mark = tally.mark();
         tally.add("D2", "531", "", 3_000, 1);
         tally.undo(mark);
-        tally.write(&conn).expect("write");
+        tally.write().expect("write");
         assert_eq!(
             counts(&conn),
             [
@@ -320,7 +363,7 @@ mod tests {
         );
         // Written once: the next batch starts from nothing and adds to the rows.
         tally.add("D1", "532", "", HOUR_MS + 9, 1);
-        tally.write(&conn).expect("write");
+        tally.write().expect("write");
         assert!(counts(&conn).contains(&"D1 532  2".to_owned()));
         assert!(counts(&conn).contains(&format!("D1 0 3 {}", HOUR_MS + 9)));
     }
