@@ -67,7 +67,7 @@ pub fn logged_headers(headers: &HeaderMap) -> String {
                     !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_alphabetic())
                 });
             return match scheme {
-                Some(scheme) => Cow::Owned(format!("{scheme} [redacted]")),
+                Some(scheme) => Cow::Owned([scheme, " [redacted]"].concat()),
                 None => Cow::Borrowed("[redacted]"),
             };
         }
@@ -121,7 +121,7 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
         transaction_id,
         at_ms,
         endpoint: api.name().to_owned(),
-        method: req.method().to_string(),
+        method: req.method().as_str().to_owned(),
         client,
         request_id: req
             .headers()
