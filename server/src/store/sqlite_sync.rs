@@ -24,11 +24,15 @@ use super::sqlite::{err, wait_briefly, Finish, Message};
 use super::StoreResult;
 
 /// How often the checkpointer looks for committed batches to copy back into the database file.
-/// Five times a second: under wrk each checkpoint has a fifth as much to copy as at one a
-/// second, and the slowest request of a 10 s run went from 39-84 ms to 25-38 ms (six
-/// alternating pairs), the log's high-water mark from 247-301 MB to 101-126 MB, for a few per
-/// cent of the rate (docs/benchmarks.md).
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// Forty times a second: a checkpoint stalls the writes answered meanwhile in proportion to
+/// what it copies and flushes (traced under wrk: every 200 ms, 8-17 ms of copying and a 7 ms
+/// flush of the database file, behind which the log's flush waits; every 50 ms, 2-6 ms and 2
+/// ms). p99 at 64 connections, alternating runs of one build: 1 s 14.0 ms, 200 ms 6.6-7.9 ms,
+/// 100 ms 6.2-6.5 ms, 50 ms 5.0-5.05 ms, 25 ms 3.65-3.8 ms, 10 ms 2.9-3.9 ms (and once a 40 ms
+/// slowest request), at the same rate and bytes written a request (docs/benchmarks.md). The
+/// thread sleeps between checkpoints, so a slow disk only makes them rarer. Before 2026-12-04
+/// once a second, then every 200 ms.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(25);
 
 /// The syncer: answers committed batches once the log is on disk. Ends when the writer drops
 /// its sender (after answering what was sent).
