@@ -162,7 +162,7 @@ async fn api_users_tokens_and_settings(b: &Backend) {
     let mut u2 = user("u2", 2);
     u2.user.enabled = false;
     u2.user.secret_keys = vec![1, 2];
-    u2.key_hashes[1] = Some("hash-2".into());
+    u2.key_hashes = [Some("hash-u2-1".into()), Some("hash-2".into())];
     s.put_api_user(u2).await.expect("user");
     let all = s.credentials().await.expect("credentials");
     assert_eq!(all.len(), 2);
@@ -176,13 +176,22 @@ async fn api_users_tokens_and_settings(b: &Backend) {
         .await
         .expect("token");
     assert_eq!(
-        s.token("th".into()).await.expect("token"),
+        s.bearer("th".into()).await.expect("token"),
         Some(("u1".into(), NOW))
     );
-    assert_eq!(s.token("other".into()).await.expect("token"), None);
-    // Deleting the user takes its tokens with it.
+    assert_eq!(s.bearer("other".into()).await.expect("token"), None);
+    // Secret keys are bearers too, never expiring (a key made on another server).
+    for (hash, user) in [("hash-1", "u1"), ("hash-u2-1", "u2"), ("hash-2", "u2")] {
+        assert_eq!(
+            s.bearer(hash.into()).await.expect("key"),
+            Some((user.into(), i64::MAX)),
+            "{hash}"
+        );
+    }
+    // Deleting the user takes its tokens and keys with it.
     assert!(s.delete_api_user("u1".into()).await.expect("delete"));
-    assert_eq!(s.token("th".into()).await.expect("token"), None);
+    assert_eq!(s.bearer("th".into()).await.expect("token"), None);
+    assert_eq!(s.bearer("hash-1".into()).await.expect("key"), None);
     assert!(!s.delete_api_user("u1".into()).await.expect("delete again"));
 
     assert_eq!(s.setting("k".into()).await.expect("setting"), None);

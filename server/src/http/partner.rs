@@ -156,12 +156,10 @@ async fn handle(s: Arc<AppState>, api: Api, req: Request) -> Response {
     response
 }
 
-/// A success answer, its JSON body serialized once: the response and the request log share
-/// it.
+/// A success answer (HTTP 200, a stale voice retry's 1010 included), its JSON body
+/// serialized once: the response and the request log share it.
 #[derive(Debug)]
 pub(crate) struct Answered {
-    /// The HTTP status.
-    pub status: StatusCode,
     /// The in-body code, if any.
     pub code: Option<Code>,
     /// The body.
@@ -171,7 +169,6 @@ pub(crate) struct Answered {
 impl Answered {
     fn new(code: Option<Code>, body: &impl serde::Serialize) -> Self {
         Answered {
-            status: StatusCode::OK,
             code,
             body: serde_json::to_string(body).unwrap_or_else(|_| "null".to_owned()),
         }
@@ -191,7 +188,7 @@ pub(crate) async fn answer(
                 axum::http::header::CONTENT_TYPE,
                 axum::http::HeaderValue::from_static("application/json"),
             )];
-            let response = (a.status, json, a.body.clone()).into_response();
+            let response = (StatusCode::OK, json, a.body.clone()).into_response();
             (response, a.body)
         }
         Err(e) => {
@@ -427,7 +424,7 @@ async fn authenticate(
     if let Some(c) = keys.by_key_digest(&digest) {
         return decide(&c.user);
     }
-    let (id, expires) = match s.store.token(auth::hex(&digest)).await {
+    let (id, expires) = match s.store.bearer(auth::hex(&digest)).await {
         Ok(Some(found)) => found,
         Ok(None) => return (None, Err(ApiError::Unauthorized(Code::InvalidToken))),
         Err(e) => return (None, Err(ApiError::internal(e))),

@@ -200,10 +200,10 @@ pub trait Store: Send + Sync + 'static {
         api_key_id: String,
         expires_at: i64,
     ) -> BoxFuture<'_, StoreResult<()>>;
-    /// The API user and expiry of an access token's hash; also of a secret key's hash (never
-    /// expiring), so that a key another server has just made works before this server's
-    /// cache hears of it.
-    fn token(&self, token_hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>>;
+    /// The API user and expiry of a bearer's hash: an access token's, or a secret key's (never
+    /// expiring), so that a key another server has just made works before this server's cache
+    /// hears of it.
+    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>>;
     /// A setting.
     fn setting(&self, key: String) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// Stores a setting.
