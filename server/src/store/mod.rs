@@ -147,17 +147,11 @@ impl LogLine {
 }
 
 impl From<LogEntry> for LogLine {
-    fn from(mut entry: LogEntry) -> Self {
+    fn from(entry: LogEntry) -> Self {
         // serde_json::to_string writes into a buffer; `Value`'s Display goes through fmt.
         let json = |v: &serde_json::Value| serde_json::to_string(v).unwrap_or_default();
         let (headers, response) = (json(&entry.headers), json(&entry.response));
-        entry.headers = serde_json::Value::Null;
-        entry.response = serde_json::Value::Null;
-        LogLine {
-            entry,
-            headers,
-            response,
-        }
+        LogLine::new(entry, headers, response)
     }
 }
 
