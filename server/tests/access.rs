@@ -477,8 +477,8 @@ async fn a_wrong_partner_path_answers_in_the_partner_shape() {
 }
 
 /// A key the database has and this server's cache not yet (another server on the same
-/// database has just made it) works at once; a key the database does not have is still
-/// refused.
+/// database has just made it) works at once, on the token endpoint and the partner ones; a key
+/// the database does not have is still refused.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_key_made_elsewhere_works_before_the_cache_hears_of_it() {
     let s = TestServer::start().await;
@@ -500,6 +500,12 @@ async fn a_key_made_elsewhere_works_before_the_cache_hears_of_it() {
         [&hash],
     )
     .expect("insert");
+    // The token endpoint first (the partner endpoints would reload the cache): the key buys a
+    // token at once, and the token works.
+    let (st, _, v) = s.call("POST", TOKEN, Some(&secret), b"").await;
+    assert_eq!(st, 200, "{v}");
+    let token = v["access_token"].as_str().expect("token").to_owned();
+    assert_eq!(code_of(&s, Some(&token), NOTIFY).await, (200, 1100));
     assert_eq!(code_of(&s, Some(&secret), NOTIFY).await, (200, 1100));
     assert_eq!(code_of(&s, Some(&secret), VOICE).await, (401, 430));
     assert_eq!(code_of(&s, Some(&"j".repeat(64)), NOTIFY).await, (401, 498));

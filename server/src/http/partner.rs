@@ -429,14 +429,15 @@ async fn authenticate(
         Ok(None) => return (None, Err(ApiError::Unauthorized(Code::InvalidToken))),
         Err(e) => return (None, Err(ApiError::internal(e))),
     };
+    let valid = expires.is_none_or(|e| e > at_ms);
     // A valid credential of a user this server has not heard of yet: another server has just
     // made it.
     let keys = match keys.user(&id) {
-        None if expires > at_ms => s.catch_up_keys().await,
+        None if valid => s.catch_up_keys().await,
         _ => keys,
     };
     match keys.user(&id) {
-        Some(c) if expires > at_ms => decide(&c.user),
+        Some(c) if valid => decide(&c.user),
         _ => (Some(id), Err(ApiError::Unauthorized(Code::InvalidToken))),
     }
 }

@@ -28,10 +28,19 @@ pub async fn issue(
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let secret = auth::bearer(header).ok_or(ApiError::Unauthorized(Code::AuthorizationFailed))?;
-    let keys = s.keys();
+    let digest = auth::digest(secret);
+    let mut keys = s.keys();
+    if keys.by_key_digest(&digest).is_none() {
+        // A key another server has just made: the database knows it before this cache does.
+        match s.store.bearer(auth::hex(&digest)).await {
+            Ok(Some((_, None))) => keys = s.catch_up_keys().await,
+            Ok(_) => {}
+            Err(e) => return Err(ApiError::internal(e)),
+        }
+    }
     // Only a secret key buys a token: a token cannot renew itself.
     let creds = keys
-        .by_key_digest(&auth::digest(secret))
+        .by_key_digest(&digest)
         .ok_or(ApiError::Unauthorized(Code::InvalidToken))?;
     if !creds.user.enabled {
         return Err(ApiError::Unauthorized(Code::AuthorizationFailed));

@@ -155,6 +155,10 @@ impl From<LogEntry> for LogLine {
     }
 }
 
+/// Whose a bearer is (the API user's key id) and when it expires, epoch ms: `Some` for an
+/// access token, `None` for a secret key (never).
+pub type Bearer = (String, Option<i64>);
+
 /// An API user with its key hashes: what authentication needs.
 #[derive(Clone, Debug)]
 pub struct Credentials {
@@ -194,10 +198,10 @@ pub trait Store: Send + Sync + 'static {
         api_key_id: String,
         expires_at: i64,
     ) -> BoxFuture<'_, StoreResult<()>>;
-    /// The API user and expiry of a bearer's hash: an access token's, or a secret key's (never
-    /// expiring), so that a key another server has just made works before this server's cache
+    /// The API user of a bearer's hash, and when it expires: an access token's, or a secret
+    /// key's, so that a key another server has just made works before this server's cache
     /// hears of it.
-    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>>;
+    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<Bearer>>>;
     /// A setting.
     fn setting(&self, key: String) -> BoxFuture<'_, StoreResult<Option<String>>>;
     /// Stores a setting.

@@ -319,12 +319,12 @@ impl Store for PostgresStore {
         .boxed()
     }
 
-    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>> {
+    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<super::Bearer>>> {
         async move {
             let c = self.client().await?;
             Ok(c.query_opt(
                 "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = $1
-                 UNION ALL SELECT api_key_id, 9223372036854775807 FROM api_users WHERE key1_hash = $1 OR key2_hash = $1
+                 UNION ALL SELECT api_key_id, NULL FROM api_users WHERE key1_hash = $1 OR key2_hash = $1
                  LIMIT 1",
                 &[&hash],
             )

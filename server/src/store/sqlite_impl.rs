@@ -230,11 +230,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<(String, i64)>>> {
+    fn bearer(&self, hash: String) -> BoxFuture<'_, StoreResult<Option<super::Bearer>>> {
         self.read(move |c| {
             c.prepare_cached(
                 "SELECT api_key_id, expires_at FROM access_tokens WHERE token_hash = ?1
-                 UNION ALL SELECT api_key_id, 9223372036854775807 FROM api_users WHERE key1_hash = ?1 OR key2_hash = ?1
+                 UNION ALL SELECT api_key_id, NULL FROM api_users WHERE key1_hash = ?1 OR key2_hash = ?1
                  LIMIT 1",
             )?
             .query_row([hash], |r| Ok((r.get(0)?, r.get(1)?)))
