@@ -186,13 +186,31 @@ impl AppState {
         Ok(())
     }
 
-    /// Reloads the key index without announcing it: when the database knows a credential
-    /// this server's cache does not have yet (another server has just made it).
-    pub async fn catch_up_keys(&self) -> Arc<KeyIndex> {
+    /// A bearer whose digest the key cache does not know, looked up in the database: the key
+    /// cache to read its API user from, and whose it is and when it expires (`None`: a secret
+    /// key). The cache is reloaded first, without announcing it, when the bearer is a secret
+    /// key (made on another server since the cache was loaded) or a valid token of a user the
+    /// cache lacks: only a valid credential causes a reload.
+    pub async fn uncached_bearer(
+        &self,
+        digest: &[u8; 32],
+        at_ms: i64,
+    ) -> Result<Option<(Arc<KeyIndex>, crate::store::Bearer)>, String> {
+        let Some((id, expires)) = self.store.bearer(crate::auth::hex(digest)).await? else {
+            return Ok(None);
+        };
+        let keys = self.keys();
+        let reload = match expires {
+            None => true,
+            Some(e) => e > at_ms && keys.user(&id).is_none(),
+        };
+        if !reload {
+            return Ok(Some((keys, (id, expires))));
+        }
         if let Err(e) = self.refresh_keys().await {
             tracing::warn!(error = ?e, "could not reload the API keys");
         }
-        self.keys()
+        Ok(Some((self.keys(), (id, expires))))
     }
 
     async fn refresh_keys(&self) -> Result<(), ApiError> {

@@ -52,9 +52,7 @@ impl ClientAddr {
             v4 => v4,
         }
     }
-}
 
-impl ClientAddr {
     /// `ip`, or `ip via peer`: what the request log stores. An IPv4 address is written digit
     /// by digit (every request logs one; `fmt` cost ~2,900 instructions for it).
     pub fn text(&self) -> String {

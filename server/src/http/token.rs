@@ -32,10 +32,9 @@ pub async fn issue(
     let mut keys = s.keys();
     if keys.by_key_digest(&digest).is_none() {
         // A key another server has just made: the database knows it before this cache does.
-        match s.store.bearer(auth::hex(&digest)).await {
-            Ok(Some((_, None))) => keys = s.catch_up_keys().await,
-            Ok(_) => {}
-            Err(e) => return Err(ApiError::internal(e)),
+        let found = s.uncached_bearer(&digest, now_ms()).await;
+        if let Some((fresh, _)) = found.map_err(ApiError::internal)? {
+            keys = fresh;
         }
     }
     // Only a secret key buys a token: a token cannot renew itself.
