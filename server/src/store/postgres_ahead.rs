@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use super::RateLimit;
 
 /// How long admissions taken ahead may be spent.
-pub const HOLD: Duration = Duration::from_millis(2);
+pub const HOLD: Duration = Duration::from_millis(5);
 
 /// Most admissions taken ahead in one call.
 const MOST: u32 = 64;
