@@ -11,7 +11,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet,
+};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -101,6 +104,26 @@ impl Writer {
     }
 }
 
+/// A histogram family with one series per [`Writer`].
+#[derive(Debug)]
+struct PerWriter {
+    name: &'static str,
+    help: &'static str,
+    histograms: [AtomicHistogram; 2],
+}
+
+impl Collector for PerWriter {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut family =
+            encoder.encode_descriptor(self.name, self.help, None, MetricType::Histogram)?;
+        for writer in [Writer::Sqlite, Writer::Postgres] {
+            let labels = [("writer", writer.name())];
+            self.histograms[writer as usize].encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
     endpoint: &'static str,
@@ -165,19 +188,18 @@ impl Default for Metrics {
         let per_writer = |bounds| [AtomicHistogram::new(bounds), AtomicHistogram::new(bounds)];
         let batch_size = per_writer(SIZES);
         let commit_latency = per_writer(SECONDS);
-        for writer in [Writer::Sqlite, Writer::Postgres] {
-            let sub = registry.sub_registry_with_label(("writer".into(), writer.name().into()));
-            sub.register(
-                "txstate_write_batch_size",
-                "Writes committed per transaction (SQLite: group commit; PostgreSQL: one)",
-                batch_size[writer as usize].clone(),
-            );
-            sub.register(
-                "txstate_write_batch_seconds",
-                "Time from a write transaction's start to its commit (SQLite: it stays open, taking writes, while the log is flushed)",
-                commit_latency[writer as usize].clone(),
-            );
-        }
+        // One family each, a series per writer (a sub-registry per writer repeated each
+        // family's TYPE line, which OpenMetrics and Prometheus refuse).
+        registry.register_collector(Box::new(PerWriter {
+            name: "txstate_write_batch_size",
+            help: "Writes committed per transaction (SQLite: its group commit; PostgreSQL: a batch of notifications, or one write)",
+            histograms: batch_size.clone(),
+        }));
+        registry.register_collector(Box::new(PerWriter {
+            name: "txstate_write_batch_seconds",
+            help: "Time from a write transaction's start to its commit (SQLite: it stays open, taking writes, while the log is flushed)",
+            histograms: commit_latency.clone(),
+        }));
         let connections = Family::<StateLabels, Gauge>::default();
         registry.register(
             "txstate_db_connections",
@@ -343,5 +365,33 @@ mod tests {
             assert!(text.contains(line), "{line} missing from\n{text}");
         }
         assert!(text.ends_with("# EOF\n"), "{text}");
+    }
+
+    /// OpenMetrics (and Prometheus's parser): each family described once, its samples
+    /// together after its description.
+    #[test]
+    fn each_family_is_described_once_with_its_samples_together() {
+        let m = Metrics::default();
+        m.observe_batch(Writer::Sqlite, 3, Duration::from_millis(1));
+        m.observe_batch(Writer::Postgres, 1, Duration::from_millis(2));
+        let text = m.render(PoolStatus::default());
+        let mut seen = std::collections::HashSet::new();
+        let mut current = String::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let name = rest.split(' ').next().unwrap_or_default().to_owned();
+                assert!(seen.insert(name.clone()), "{name} described twice:\n{text}");
+                current = name;
+            } else if !line.starts_with('#') {
+                assert!(
+                    line.starts_with(current.as_str()),
+                    "{line} is not under its own family's description:\n{text}"
+                );
+            }
+        }
+        for writer in ["sqlite", "postgres"] {
+            let series = format!("txstate_write_batch_seconds_count{{writer=\"{writer}\"}} 1");
+            assert!(text.contains(&series), "{series} missing from\n{text}");
+        }
     }
 }
