@@ -5,7 +5,10 @@
 # 1. hello-world (`server/examples/hello.rs`);
 # 2. notify on SQLite (a fresh file with the demo data, durable commits);
 # 3. notify on PostgreSQL, one server (a fresh database, dropped afterwards);
-# 4. notify on PostgreSQL, two servers on one database, wrk's connections split over both.
+# 4. notify on PostgreSQL, two servers on one database, wrk's connections split over both;
+# 5. the first server alone again: each run grows the database (one server ran 6-17 % slower
+#    after the two-server run than before it), so two servers are compared with the mean of
+#    one server's runs before and after them.
 # New transaction ids, a quarter failures (notify.lua). Prints req/s, p50, p99, p99.9, the
 # servers' CPU time per request (from /proc) and the ratios. Needs wrk, curl, psql, python3.
 set -euo pipefail
@@ -57,7 +60,7 @@ PY
   rps=${report##*$'\n'}
 }
 
-ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+ratio() { python3 -c "print(f'{($1) / ($2):.2f}')"; }
 
 port=$((20000 + RANDOM % 10000))
 "$hello" "127.0.0.1:$port" & hello_pid=$!; started+=("$hello_pid")
@@ -79,7 +82,9 @@ measure "notify, PostgreSQL, 1 server" "$pid" "http://127.0.0.1:$port/"; pg1_rps
 a_pid=$pid; a_port=$port
 start_server -- "$server" RUST_LOG=warn TXSTATE_DATABASE_URL="$url" TXSTATE_DEMO=false
 measure "notify, PostgreSQL, 2 servers" "$a_pid $pid" "http://127.0.0.1:$a_port/" "http://127.0.0.1:$port/"; pg2_rps=$rps
+kill "$pid"
+measure "notify, PostgreSQL, 1 server again" "$a_pid" "http://127.0.0.1:$a_port/"; pg1_again_rps=$rps
 
 echo "ratios: SQLite / hello-world $(ratio "$sqlite_rps" "$hello_rps")" \
   " PostgreSQL / SQLite $(ratio "$pg1_rps" "$sqlite_rps")" \
-  " two PostgreSQL servers / one $(ratio "$pg2_rps" "$pg1_rps")"
+  " two PostgreSQL servers / one $(ratio "$pg2_rps" "($pg1_rps + $pg1_again_rps) / 2")"
