@@ -26,12 +26,12 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The child's resident memory, KiB.
 /// The size of the database's write-ahead log (it must not grow without bound).
 fn wal_kib(dir: &std::path::Path) -> u64 {
     std::fs::metadata(dir.join("soak.db-wal")).map_or(0, |m| m.len() / 1024)
 }
 
+/// The child's resident memory, KiB.
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
