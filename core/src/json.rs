@@ -131,12 +131,16 @@ pub fn read_object<'a, const N: usize>(
     bytes: &'a [u8],
     known: &[&str; N],
 ) -> Result<Body<'a, N>, BodyError> {
+    read_object_text(body_text(bytes)?, known)
+}
+
+/// A body's bytes as text: at most [`MAX_BODY_BYTES`] of UTF-8.
+pub fn body_text(bytes: &[u8]) -> Result<&str, BodyError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(BodyError::TooLarge(bytes.len()));
     }
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| BodyError::NotJson(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-    read_object_text(text, known)
+    std::str::from_utf8(bytes)
+        .map_err(|e| BodyError::NotJson(format!("invalid UTF-8 at byte {}", e.valid_up_to())))
 }
 
 /// [`read_object`] of text already known to be UTF-8 (additionalInfo's inner object); a
@@ -202,6 +206,55 @@ pub fn read_object_escaped<'a, const N: usize>(
     }
     // Every backslash was the first of a `\"`: the decoded text is the text without them.
     Some((body, without_backslashes(escaped.source())))
+}
+
+/// A string value as the express reader takes it ([`read_plain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plain<'a> {
+    /// Printable ASCII without escapes.
+    Text(&'a str),
+    /// Printable ASCII whose every escape is `\"` (a JSON object encoded in a string).
+    Quoted(Escaped<'a>),
+}
+
+/// The express reader, for bodies in their plainest form: `text` as one JSON object whose keys
+/// are `known` names, each at most once and without escapes, and whose values are all strings
+/// of printable ASCII ([`Plain`]). `None` for anything else — another value, another escape, a
+/// byte outside printable ASCII in a string, an unknown or repeated key, a byte-order mark,
+/// text that is not JSON — and the caller then reads the body with [`read_object`], which says
+/// what is wrong. Where it answers, [`read_object_text`] reads the same strings (a test holds
+/// it to that).
+pub fn read_plain<'a, const N: usize>(
+    text: &'a str,
+    known: &[&str; N],
+) -> Option<[Option<Plain<'a>>; N]> {
+    Scanner::<false> {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+    }
+    .plain_object(known)
+}
+
+/// [`read_plain`] of the object inside an escaped string whose every escape is `\"`
+/// ([`Plain::Quoted`]; its own strings have none), and its decoded text. Where it answers,
+/// [`read_object_escaped`] reads the same strings (a test holds it to that).
+pub fn read_plain_escaped<'a, const N: usize>(
+    escaped: Escaped<'a>,
+    known: &[&str; N],
+) -> Option<([Option<&'a str>; N], String)> {
+    let text = escaped.source();
+    let fields = Scanner::<true> {
+        text,
+        b: text.as_bytes(),
+        pos: 0,
+    }
+    .plain_object(known)?;
+    let text = |p: Option<Plain<'a>>| match p {
+        Some(Plain::Text(s)) => Some(s),
+        _ => None,
+    };
+    Some((fields.map(text), without_backslashes(escaped.source())))
 }
 
 /// `s` without its backslashes: a copy filtered in place, then its UTF-8 checked again
@@ -580,10 +633,20 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
     /// found from the word's bit mask, not by rescanning.
     #[inline]
     fn skip_plain(&mut self) {
+        self.skip::<false>();
+    }
+
+    /// [`Self::skip_plain`]; with `PRINTABLE`, DEL and every byte above ASCII stop it too.
+    #[inline(always)]
+    fn skip<const PRINTABLE: bool>(&mut self) {
+        let stop = |c: u8| c == b'"' || c == b'\\' || c < 0x20 || (PRINTABLE && c >= 0x7f);
         while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
             let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-            let special =
+            let mut special =
                 swar::bytes_eq(w, b'"') | swar::bytes_eq(w, b'\\') | swar::bytes_below(w, 0x20);
+            if PRINTABLE {
+                special |= swar::bytes_eq(w, 0x7f) | (w & swar::HIGH);
+            }
             if special != 0 {
                 self.pos += swar::first(special);
                 return;
@@ -591,10 +654,81 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
             self.pos += 8;
         }
         while let Some(c) = self.peek() {
-            if c == b'"' || c == b'\\' || c < 0x20 {
+            if stop(c) {
                 break;
             }
             self.pos += 1;
+        }
+    }
+
+    /// [`read_plain`]'s object, from its opening brace.
+    #[inline(always)]
+    fn plain_object<const N: usize>(
+        &mut self,
+        known: &[&str; N],
+    ) -> Option<[Option<Plain<'a>>; N]> {
+        let mut fields = [None; N];
+        let mut next = 0;
+        self.eat(b'{', "").ok()?;
+        loop {
+            self.eat_quote().ok()?;
+            let slot = match known.get(next) {
+                Some(k) if self.key_is(k) => next,
+                _ => {
+                    let key = self.string().ok()?;
+                    known.iter().position(|k| *k == key)?
+                }
+            };
+            self.eat(b':', "").ok()?;
+            self.eat_quote().ok()?;
+            let value = self.printable_string()?;
+            match fields.get_mut(slot) {
+                Some(f @ None) => *f = Some(value),
+                _ => return None,
+            }
+            next = slot + 1;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    self.end().ok()?;
+                    return Some(fields);
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The rest of a string of printable ASCII after its opening quote, past its closing
+    /// quote, for [`read_plain`]; `None` at any other escape than `\"` or byte. When `ESC`, a
+    /// `\"` closes it and it has no escapes.
+    #[inline(always)]
+    fn printable_string(&mut self) -> Option<Plain<'a>> {
+        let start = self.pos;
+        let mut quoted = false;
+        loop {
+            self.skip::<true>();
+            let closing = self.b.get(self.pos + 1) == Some(&b'"');
+            match self.peek()? {
+                b'\\' if ESC && closing => {
+                    self.pos += 2;
+                    return Some(Plain::Text(&self.text[start..self.pos - 2]));
+                }
+                b'"' if !ESC => {
+                    self.pos += 1;
+                    return Some(if quoted {
+                        Plain::Quoted(Escaped(&self.text[start..self.pos]))
+                    } else {
+                        Plain::Text(&self.text[start..self.pos - 1])
+                    });
+                }
+                b'\\' if !ESC && closing => {
+                    quoted = true;
+                    self.pos += 2;
+                }
+                _ => return None,
+            }
         }
     }
 
@@ -722,7 +856,7 @@ pub fn clip(s: &str) -> Cow<'_, str> {
 /// first byte that matched.
 pub(crate) mod swar {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
 
     /// Flags the bytes of `w` below `n` (`n` at most 0x80).
     pub fn bytes_below(w: u64, n: u8) -> u64 {
@@ -990,6 +1124,18 @@ mod props {
             };
             prop_assert_eq!(&e.unescape(), &inner);
             let decoded = read_object_text(&inner, &["a", "b"]);
+            if let Some((plain, text)) = read_plain_escaped(*e, &["a", "b"]) {
+                prop_assert_eq!(&text, &inner);
+                let decoded = decoded.as_ref().expect("the decoded text reads too");
+                prop_assert!(decoded.unknown.is_empty());
+                for (p, raw) in plain.iter().zip(&decoded.fields) {
+                    let raw = raw.as_ref().map(|r| match r {
+                        Raw::Str(s) => Some(s.as_ref()),
+                        _ => None,
+                    });
+                    prop_assert_eq!(p.map(Some), raw, "{}", inner);
+                }
+            }
             match read_object_escaped(*e, &["a", "b"]) {
                 Some((in_place, text)) => {
                     prop_assert_eq!(&text, &inner);
@@ -1004,6 +1150,67 @@ mod props {
                     let other_escape = e.source().replace("\\\"", "").contains('\\');
                     let known_nested = decoded.as_ref().is_ok_and(|d| d.fields.iter().any(nested));
                     prop_assert!(other_escape || known_nested || decoded.is_err(), "{}", inner);
+                }
+            }
+        }
+    }
+}
+
+/// A JSON object of these keys and values (JSON text), compact or with a space around every
+/// token, for the tests of the express reader and lane.
+#[cfg(test)]
+pub(crate) fn object_text(fields: &[(&str, String)], spaced: bool) -> String {
+    let sep = if spaced { " " } else { "" };
+    let inner: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{sep}\"{k}\"{sep}:{sep}{v}{sep}"))
+        .collect();
+    format!("{sep}{{{}}}{sep}", inner.join(","))
+}
+
+#[cfg(test)]
+mod plain {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Where the express reader answers, the general reader reads the same object: every
+        /// known key's string, no other key. Objects of known, other and repeated keys, with
+        /// values of every kind and strings of every form near printable ASCII, compact and
+        /// spaced.
+        #[test]
+        fn reads_what_the_general_reader_reads(
+            fields in prop::collection::vec((
+                prop::sample::select(vec!["a", "b", "c", "ab", "é", "a\\u0062"]),
+                prop_oneof![
+                    "[ -~]{0,12}".prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+                    "[a\"\\\\\u{7f}\u{1}é]{0,4}".prop_map(|s| serde_json::to_string(&s).unwrap_or_default()),
+                    Just(r#""{\"x\":\"y\"}""#.to_owned()),
+                    Just(r#""\u0041""#.to_owned()),
+                    Just("1".to_owned()),
+                    Just("null".to_owned()),
+                    Just("{}".to_owned()),
+                ],
+            ), 0..5),
+            spaced in any::<bool>(),
+        ) {
+            let text = object_text(&fields, spaced);
+            let Some(plain) = read_plain(&text, &["a", "b"]) else {
+                return Ok(());
+            };
+            let body = read_object_text(&text, &["a", "b"]).expect("the general reader reads it");
+            prop_assert!(body.unknown.is_empty(), "{}", text);
+            for (p, raw) in plain.iter().zip(&body.fields) {
+                match (p, raw) {
+                    (Some(Plain::Text(s)), Some(Raw::Str(t))) => prop_assert_eq!(*s, t.as_ref()),
+                    (Some(Plain::Quoted(e)), Some(Raw::Escaped(f))) => prop_assert_eq!(e, f),
+                    (None, None) => {}
+                    other => prop_assert!(false, "{:?} in {}", other, text),
+                }
+                if let Some(Plain::Text(s) | Plain::Quoted(Escaped(s))) = p {
+                    prop_assert!(s.bytes().all(|b| (b' '..=b'~').contains(&b)), "{}", s);
                 }
             }
         }
