@@ -50,7 +50,7 @@ for f in files:
     for q in ("50", "99"):
         p[q] = max(p.get(q, 0), ms(re.search(rf"\s{q}%\s+(\S+)", t).group(1)))
 cpu = (t1 - t0) * 1e6 / tck / max(reqs, 1)
-print(f"{label:<26} {rps:>10,.0f} req/s  p50 {p['50']:.2f} ms  p99 {p['99']:.2f} ms  "
+print(f"{label:<34} {rps:>10,.0f} req/s  p50 {p['50']:.2f} ms  p99 {p['99']:.2f} ms  "
       f"non-2xx {non2xx}  server CPU {cpu:.0f} µs/request")
 print(rps)
 PY

@@ -52,7 +52,7 @@ const PUBLISH_GAP: Duration = Duration::from_millis(50);
 /// The advisory lock that keeps two servers starting at once from migrating together.
 const MIGRATION_LOCK: i64 = 0x0074_7873_7461_7465; // "txstate" in ASCII
 
-/// Most request log lines written in one insert.
+/// Most request log lines written in one `COPY`.
 const LOG_BATCH: usize = 1000;
 
 /// How long the log writer gathers lines before it writes them (unless a flush asks, or
