@@ -234,8 +234,8 @@ pub enum Plain<'a> {
 /// are `known` names, each at most once and without escapes, and whose values are all strings
 /// of printable ASCII ([`Plain`]). `None` for anything else — another value, another escape, a
 /// byte outside printable ASCII in a string, an unknown or repeated key, a byte-order mark,
-/// text that is not JSON — and the caller then reads the body with [`read_object`], which says
-/// what is wrong. Where it answers, [`read_object_text`] reads the same strings (a test holds
+/// text that is not JSON — and the caller then reads the body with [`read_object_text`], which
+/// says what is wrong. Where it answers, [`read_object_text`] reads the same strings (a test holds
 /// it to that).
 pub fn read_plain<'a, const N: usize>(
     text: &'a str,
@@ -1216,13 +1216,7 @@ mod plain {
             let body = read_object_text(&text, &["a", "b"]).expect("the general reader reads it");
             prop_assert!(body.unknown.is_empty(), "{}", text);
             prop_assert_eq!(&Body::from_plain(plain).fields, &body.fields, "{}", text);
-            for (p, raw) in plain.iter().zip(&body.fields) {
-                match (p, raw) {
-                    (Some(Plain::Text(s)), Some(Raw::Str(t))) => prop_assert_eq!(*s, t.as_ref()),
-                    (Some(Plain::Quoted(e)), Some(Raw::Escaped(f))) => prop_assert_eq!(e, f),
-                    (None, None) => {}
-                    other => prop_assert!(false, "{:?} in {}", other, text),
-                }
+            for p in plain {
                 if let Some(Plain::Text(s) | Plain::Quoted(Escaped(s))) = p {
                     prop_assert!(s.bytes().all(|b| (b' '..=b'~').contains(&b)), "{}", s);
                 }

@@ -44,10 +44,7 @@ pub fn validate_notify<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
         // about) goes the general way from what the express reader read, not read again.
         Ok(text) => match read_plain(text, FIELDS) {
             Some(plain) => express(plain).unwrap_or_else(|| general(Body::from_plain(plain))),
-            None => match read_object_text(text, FIELDS) {
-                Ok(body) => general(body),
-                Err(e) => unreadable(e),
-            },
+            None => read_general(text),
         },
         Err(e) => unreadable(e),
     };
@@ -130,7 +127,15 @@ fn express<'a>(plain: [Option<Plain<'a>>; 5]) -> Option<Checked<'a>> {
     })
 }
 
-/// Reads and checks a body of any form, finding every problem.
+/// Reads a body of any form with the general reader and checks it.
+fn read_general(text: &str) -> Checked<'_> {
+    match read_object_text(text, FIELDS) {
+        Ok(body) => general(body),
+        Err(e) => unreadable(e),
+    }
+}
+
+/// Checks a body of any form, as read, finding every problem.
 fn general(body: Body<'_, 5>) -> Checked<'_> {
     let mut f = Findings::new(Api::Notify);
     let hints = check::unknown_fields(&mut f, &body.unknown, FIELDS);
@@ -389,11 +394,7 @@ mod tests {
         let fast = read_plain(text, FIELDS)
             .and_then(express)
             .map(|c| conclude(c, opts));
-        let slow = match read_object_text(text, FIELDS) {
-            Ok(body) => general(body),
-            Err(e) => unreadable(e),
-        };
-        (fast, conclude(slow, opts))
+        (fast, conclude(read_general(text), opts))
     }
 
     /// Every notify fixture, under its own options, the demo catalog and none: where the
