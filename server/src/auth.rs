@@ -72,17 +72,21 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
 /// Every API user's key hashes, for looking up a presented secret key by its digest. The
 /// lookup need not take constant time: its timing could tell at most something of a digest,
 /// which leads to no key without a SHA-256 preimage (docs/decisions.md).
+///
+/// Looked up on every request: hashed with foldhash rather than SipHash (whose resistance to
+/// chosen keys buys nothing here: a digest is SHA-256 output, and only the server's own
+/// random secrets and key ids are stored).
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    by_hash: HashMap<[u8; 32], String>,
-    users: HashMap<String, Credentials>,
+    by_hash: HashMap<[u8; 32], String, foldhash::fast::RandomState>,
+    users: HashMap<String, Credentials, foldhash::fast::RandomState>,
 }
 
 impl KeyIndex {
     /// Builds the index.
     pub fn new(all: Vec<Credentials>) -> KeyIndex {
-        let mut by_hash = HashMap::new();
-        let mut users = HashMap::new();
+        let mut by_hash = HashMap::default();
+        let mut users = HashMap::default();
         for c in all {
             for h in c.key_hashes.iter().flatten() {
                 match unhex(h) {

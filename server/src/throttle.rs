@@ -7,10 +7,11 @@ use std::sync::Mutex;
 
 use crate::store::RateLimit;
 
-/// The throttle's state: each user's theoretical arrival time, in microseconds.
+/// The throttle's state: each user's theoretical arrival time, in microseconds (by key id,
+/// which the server makes: foldhash, as for the keys' index in `auth.rs`).
 #[derive(Debug, Default)]
 pub struct Throttle {
-    tat: Mutex<HashMap<String, u64>>,
+    tat: Mutex<HashMap<String, u64, foldhash::fast::RandomState>>,
 }
 
 impl Throttle {
@@ -29,12 +30,19 @@ impl Throttle {
         let Ok(mut tats) = self.tat.lock() else {
             return Ok(());
         };
-        let tat = tats.get(user).copied().unwrap_or(now_us).max(now_us);
+        let kept = tats.get_mut(user);
+        let tat = kept.as_deref().copied().unwrap_or(now_us).max(now_us);
         let allow_at = tat.saturating_sub(window - interval);
         if now_us < allow_at {
             return Err((allow_at - now_us).div_ceil(1_000_000));
         }
-        tats.insert(user.to_owned(), tat + interval);
+        // Each user's window is kept from its first request on: the key is copied only then.
+        match kept {
+            Some(t) => *t = tat + interval,
+            None => {
+                tats.insert(user.to_owned(), tat + interval);
+            }
+        }
         Ok(())
     }
 }
