@@ -80,7 +80,12 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    // `cargo run` (the `cargo xtask` alias) sets it when it starts the task, so a checkout
+    // moved since the task was built is still the one worked on; the path it was built in is
+    // only the fallback.
+    let here = env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    here.as_deref()
+        .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")))
         .parent()
         .expect("xtask sits in the workspace")
         .to_path_buf()
