@@ -8,7 +8,7 @@ use crate::codes::Code;
 use crate::fields::{Field, Kind, Need, TimeFormat, ID_MAX_CHARS};
 use crate::json::{swar, Escaped, Raw};
 use crate::message::{Absence, Expectation, Got, Message};
-use crate::names::near_miss;
+use crate::names::{near_miss, Known};
 use crate::time::{DateTime, Precision};
 use crate::verdict::Findings;
 
@@ -101,7 +101,7 @@ pub(crate) fn has_control(s: &str) -> bool {
 pub(crate) fn unknown_fields<'u, 'a>(
     f: &mut Findings<'a>,
     unknown: &'u [Cow<'a, str>],
-    known: &[&'static str],
+    known: &[Known],
 ) -> Vec<(&'u Cow<'a, str>, &'static str)> {
     let mut hints = Vec::new();
     for name in unknown {

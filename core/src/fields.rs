@@ -5,6 +5,7 @@
 
 use crate::codes::Api;
 use crate::lists;
+use crate::names::Known;
 
 /// Ids (refTransId, deploymentId, transaction-id) are at most this many characters
 /// (contract: "ids at most 128 characters").
@@ -110,6 +111,17 @@ macro_rules! table {
                     i += 1;
                 }
                 names
+            };
+
+            /// The names folded for near-miss suggestions, once, at compile time.
+            pub const KNOWN: [Known; $n] = {
+                let mut known = [Known::new(""); $n];
+                let mut i = 0;
+                while i < $n {
+                    known[i] = Known::new($name::ROWS[i].name);
+                    i += 1;
+                }
+                known
             };
 
             /// The field's row.
@@ -226,7 +238,7 @@ mod tests {
         for api in [Api::Notify, Api::Voice] {
             let t = table(api);
             let mut names: Vec<&str> = t.iter().map(|f| f.name).collect();
-            // Near-miss names fold known names as ASCII.
+            // Near-miss names fold known names as ASCII (`Known::new` fails the build else).
             assert!(names.iter().all(|n| n.is_ascii()), "{names:?}");
             names.sort_unstable();
             names.dedup();
@@ -234,9 +246,11 @@ mod tests {
         }
         for f in VoiceField::ALL {
             assert_eq!(VoiceField::NAMES[f.slot()], f.name());
+            assert_eq!(VoiceField::KNOWN[f.slot()].name, f.name());
         }
         for f in NotifyField::ALL {
             assert_eq!(NotifyField::NAMES[f.slot()], f.name());
+            assert_eq!(NotifyField::KNOWN[f.slot()].name, f.name());
         }
         for k in InfoField::ALL {
             let path = format!("{}.{}", NotifyField::AdditionalInfo.name(), k.name());

@@ -6,7 +6,7 @@
 const MAX: usize = 64;
 
 /// Whether a byte is a separator that folding drops.
-fn separator(c: char) -> bool {
+const fn separator(c: char) -> bool {
     matches!(c, '-' | '_' | ' ' | '.')
 }
 
@@ -34,20 +34,45 @@ fn fold<'b>(s: &str, buf: &'b mut [char; MAX]) -> Option<&'b [char]> {
     Some(&buf[..n])
 }
 
-/// Folds a known name (ASCII, as every name of the contract) into bytes. `None` if too long or
-/// not ASCII.
-fn fold_known<'b>(s: &str, buf: &'b mut [u8; MAX]) -> Option<&'b [u8]> {
-    let mut n = 0;
-    for b in s.bytes() {
-        if !b.is_ascii() {
-            return None;
+/// Longest known name (the contract's longest is 14 bytes).
+const KNOWN_MAX: usize = 32;
+
+/// A known name, folded once where its table is defined (a `const`), not on every call.
+#[derive(Clone, Copy, Debug)]
+pub struct Known {
+    /// The name as the contract spells it.
+    pub name: &'static str,
+    folded: [u8; KNOWN_MAX],
+    len: u8,
+}
+
+impl Known {
+    /// Folds `name` at compile time: lowercase, separators dropped. Every name of the contract
+    /// is ASCII and short; one that is not fails the build.
+    pub const fn new(name: &'static str) -> Known {
+        let b = name.as_bytes();
+        let mut folded = [0; KNOWN_MAX];
+        let (mut i, mut n) = (0, 0);
+        while i < b.len() {
+            let c = b[i];
+            assert!(c.is_ascii(), "a known name is ASCII");
+            if !separator(c as char) {
+                assert!(n < KNOWN_MAX, "a known name is at most 32 bytes");
+                folded[n] = c.to_ascii_lowercase();
+                n += 1;
+            }
+            i += 1;
         }
-        if !separator(char::from(b)) {
-            *buf.get_mut(n)? = b.to_ascii_lowercase();
-            n += 1;
+        Known {
+            name,
+            folded,
+            len: n as u8,
         }
     }
-    Some(&buf[..n])
+
+    fn folded(&self) -> &[u8] {
+        &self.folded[..usize::from(self.len)]
+    }
 }
 
 /// Levenshtein distance between a folded sent name and a folded known one, bounded: anything
@@ -90,27 +115,23 @@ fn distance(a: &[char], b: &[u8], max: usize) -> usize {
 }
 
 /// The known name that `unknown` most likely meant, if any. Allocates nothing.
-pub fn near_miss(unknown: &str, known: &[&'static str]) -> Option<&'static str> {
+pub fn near_miss(unknown: &str, known: &[Known]) -> Option<&'static str> {
     let mut ubuf = [' '; MAX];
     let u = fold(unknown, &mut ubuf)?;
     // Short names would match too much at distance 2.
     let max = if u.len() >= 8 { 2 } else { 1 };
     let mut best: Option<(usize, &'static str)> = None;
     for k in known {
-        // Folding never lengthens a name: a known name this much shorter cannot be near.
-        if u.len() > k.len() + max {
+        let kf = k.folded();
+        if kf.len().abs_diff(u.len()) > max {
             continue;
         }
-        let mut kbuf = [0; MAX];
-        let Some(kf) = fold_known(k, &mut kbuf) else {
-            continue;
-        };
         if kf.len() == u.len() && kf.iter().zip(u).all(|(k, c)| char::from(*k) == *c) {
-            return Some(k);
+            return Some(k.name);
         }
         let d = distance(u, kf, max);
         if d <= max && best.is_none_or(|(bd, _)| d < bd) {
-            best = Some((d, k));
+            best = Some((d, k.name));
         }
     }
     best.map(|(_, k)| k)
@@ -120,20 +141,20 @@ pub fn near_miss(unknown: &str, known: &[&'static str]) -> Option<&'static str> 
 mod tests {
     use super::*;
 
-    const NOTIFY: &[&str] = &[
-        "responseState",
-        "refTransId",
-        "deploymentId",
-        "responseTime",
-        "additionalInfo",
+    const NOTIFY: &[Known] = &[
+        Known::new("responseState"),
+        Known::new("refTransId"),
+        Known::new("deploymentId"),
+        Known::new("responseTime"),
+        Known::new("additionalInfo"),
     ];
-    const VOICE: &[&str] = &[
-        "transaction-id",
-        "call-state",
-        "call-source",
-        "drop-code",
-        "a-party",
-        "b-party",
+    const VOICE: &[Known] = &[
+        Known::new("transaction-id"),
+        Known::new("call-state"),
+        Known::new("call-source"),
+        Known::new("drop-code"),
+        Known::new("a-party"),
+        Known::new("b-party"),
     ];
 
     #[test]
@@ -176,6 +197,28 @@ mod tests {
                         "{a} {b} {max}"
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn known_names_fold_as_sent_names_do() {
+        use crate::fields::{InfoField, NotifyField, VoiceField};
+        let tables: [&[Known]; 3] = [&NotifyField::KNOWN, &VoiceField::KNOWN, &InfoField::KNOWN];
+        for table in tables {
+            for k in table {
+                let mut buf = [' '; MAX];
+                let sent: Vec<u8> = fold(k.name, &mut buf)
+                    .unwrap()
+                    .iter()
+                    .map(|c| *c as u8)
+                    .collect();
+                assert_eq!(k.folded(), sent, "{}", k.name);
+                // A known name sent with another case or separators points at itself.
+                assert_eq!(
+                    near_miss(&k.name.to_uppercase().replace('-', "_"), table),
+                    Some(k.name)
+                );
             }
         }
     }

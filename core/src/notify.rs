@@ -138,7 +138,7 @@ fn read_general(text: &str) -> Checked<'_> {
 /// Checks a body of any form, as read, finding every problem.
 fn general(body: Body<'_, 5>) -> Checked<'_> {
     let mut f = Findings::new(Api::Notify);
-    let hints = check::unknown_fields(&mut f, &body.unknown, FIELDS);
+    let hints = check::unknown_fields(&mut f, &body.unknown, &F::KNOWN);
     let mut c = Checker::new(&mut f, &hints, RULES);
     let mut value = |field: F| {
         let spec = field.spec();
@@ -253,7 +253,7 @@ fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<
         }
     };
     for key in unknown {
-        if let Some(meant) = near_miss(&key, &InfoField::NAMES) {
+        if let Some(meant) = near_miss(&key, &InfoField::KNOWN) {
             f.warn(
                 format!("{FIELD}.{key}"),
                 Message::NearMiss {

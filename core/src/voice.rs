@@ -36,7 +36,7 @@ pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
             return f.finish(opts.profile, None, None);
         }
     };
-    let hints = check::unknown_fields(&mut f, &body.unknown, FIELDS);
+    let hints = check::unknown_fields(&mut f, &body.unknown, &F::KNOWN);
     let mut c = Checker::new(&mut f, &hints, RULES);
     // Every field in table order: call-source is checked before the trombone times it governs.
     let mut values: [Option<Value<'a>>; 16] = Default::default();
