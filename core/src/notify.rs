@@ -15,7 +15,7 @@ use crate::json::{
 };
 use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
-use crate::payload::Normalized;
+use crate::payload::{InfoText, Normalized};
 pub use crate::payload::{NotifyPayload, ResponseState};
 use crate::rules;
 use crate::time::DateTime;
@@ -103,13 +103,13 @@ fn express<'a>(plain: [Option<Plain<'a>>; 5]) -> Option<Checked<'a>> {
             match read_plain_escaped(e, &InfoField::NAMES) {
                 // Printable ASCII: a blank value is empty or spaces, and has no control
                 // character; it is absent, as `info_text` says.
-                Some(([code, desc], text)) => {
+                Some([code, desc]) => {
                     let given =
                         |s: Option<&'a str>| s.filter(|s| !check::blank(s)).map(Cow::Borrowed);
                     Some(Info {
                         response_code: given(code),
                         response_desc: given(desc),
-                        text: Some(Cow::Owned(text)),
+                        text: Some(InfoText::quotes_escaped(e.source())),
                     })
                 }
                 None => additional_info(&mut f, check::Value::Escaped(e)),
@@ -224,33 +224,33 @@ fn conclude<'a>(checked: Checked<'a>, opts: &Options<'_>) -> Verdict<'a> {
 struct Info<'a> {
     response_code: Option<Cow<'a, str>>,
     response_desc: Option<Cow<'a, str>>,
-    text: Option<Cow<'a, str>>,
+    text: Option<InfoText<'a>>,
 }
 
 /// Reads the object inside additionalInfo (its type and size already checked).
 fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<Info<'a>> {
     const FIELD: &str = F::AdditionalInfo.name();
     // A JSON object in a string always has escapes. In the common form (its quotes are the
-    // only ones) it is read in the body, its strings borrowed from there (callgrind: decoding
-    // it, reading the copy and copying its strings out cost half of such a body's
-    // validation). Otherwise the decoded text is read and its strings copied; text without
-    // escapes (an object sent as an object) is read in place.
-    let (text, in_body) = match value {
+    // only ones) it is read in the body, its strings borrowed from there, and its text is
+    // decoded only when read (callgrind: decoding it, reading the copy and copying its strings
+    // out cost half of such a body's validation). Otherwise the decoded text is read and its
+    // strings copied; text without escapes (an object sent as an object) is read in place.
+    let (text, (response_code, response_desc, unknown)) = match value {
         check::Value::Escaped(e) => match read_object_escaped(e, &InfoField::NAMES) {
-            Some((object, text)) => (Cow::Owned(text), Some(object)),
-            None => (Cow::Owned(e.unescape()), None),
+            Some(object) => (InfoText::quotes_escaped(e.source()), info_parts(f, object)),
+            None => {
+                let text = e.unescape();
+                let parts = owned(read_info(f, &text)?);
+                (InfoText::from(text), parts)
+            }
         },
-        other => (other.into_text(), None),
-    };
-    let (response_code, response_desc, unknown) = match (&text, in_body) {
-        (_, Some(object)) => info_parts(f, object),
-        (Cow::Borrowed(t), None) => read_info(f, t)?,
-        (Cow::Owned(t), None) => {
-            let (c, d, u) = read_info(f, t)?;
-            let own = |c: Option<Cow<'_, str>>| c.map(|c| Cow::Owned(c.into_owned()));
-            let u: Vec<Cow<'a, str>> = u.into_iter().map(|k| Cow::Owned(k.into_owned())).collect();
-            (own(c), own(d), u)
-        }
+        other => match other.into_text() {
+            Cow::Borrowed(t) => (InfoText::from(t), read_info(f, t)?),
+            Cow::Owned(text) => {
+                let parts = owned(read_info(f, &text)?);
+                (InfoText::from(text), parts)
+            }
+        },
     };
     for key in unknown {
         if let Some(meant) = near_miss(&key, &InfoField::KNOWN) {
@@ -276,6 +276,13 @@ type InfoParts<'t> = (
     Option<Cow<'t, str>>,
     Vec<Cow<'t, str>>,
 );
+
+/// The parts with nothing borrowed from the text they were read from.
+fn owned<'a>((code, desc, unknown): InfoParts<'_>) -> InfoParts<'a> {
+    let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+    let unknown = unknown.into_iter().map(own).collect();
+    (code.map(own), desc.map(own), unknown)
+}
 
 /// Reads the object inside additionalInfo: responseCode, responseDesc and the other keys.
 fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {

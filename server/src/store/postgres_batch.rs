@@ -19,6 +19,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 use tokio::task::JoinHandle;
+use txstate_core::payload::InfoText;
 
 use super::postgres::{connection, db_err};
 use super::postgres_ahead::{Ahead, Ask};
@@ -213,7 +214,10 @@ async fn run(
     let code = column(|w| w.payload.response_code.as_deref());
     let desc = column(|w| w.payload.response_desc.as_deref());
     let time = column(|w| w.payload.response_time.as_deref());
-    let info = column(|w| w.payload.additional_info.as_deref());
+    let info: Vec<_> = writes
+        .iter()
+        .map(|w| w.payload.additional_info.as_ref().map(InfoText::text))
+        .collect();
     let at: Vec<i64> = writes.iter().map(|w| w.at_ms).collect();
     let st = c
         .prepare_cached(

@@ -3,6 +3,7 @@
 //! with the rows they count.
 
 use rusqlite::{params, Connection, OptionalExtension};
+use txstate_core::payload::InfoText;
 use txstate_core::stateful::{self, NotifyStep, VoiceStep};
 use txstate_core::voice_stats::{CallFacts, VoiceStats};
 
@@ -21,13 +22,14 @@ pub fn notification(
     let (dep, r) = (p.deployment_id.as_ref(), p.ref_trans_id.as_ref());
     let state = p.response_state.as_str();
     let code = p.response_code.as_deref().unwrap_or("");
+    let info = p.additional_info.as_ref().map(InfoText::text);
     let new = tally
         .prepared(
             "INSERT INTO notifications (deployment_id, ref_trans_id, transaction_id, response_state,
              response_code, response_desc, response_time, additional_info, received_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (deployment_id, ref_trans_id) DO NOTHING",
         )?
-        .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, p.additional_info, w.at_ms])?;
+        .execute(params![dep, r, w.transaction_id, state, p.response_code, p.response_desc, p.response_time, info, w.at_ms])?;
     let outcome = if new == 1 {
         NotifyOutcome::New
     } else {
@@ -57,7 +59,7 @@ pub fn notification(
             p.response_code,
             p.response_desc,
             p.response_time,
-            p.additional_info,
+            info,
             w.at_ms
         ])?;
         tally.add(dep, &old_state, &old_code, old_at, -1);
