@@ -141,21 +141,10 @@ pub fn near_miss(unknown: &str, known: &[Known]) -> Option<&'static str> {
 mod tests {
     use super::*;
 
-    const NOTIFY: &[Known] = &[
-        Known::new("responseState"),
-        Known::new("refTransId"),
-        Known::new("deploymentId"),
-        Known::new("responseTime"),
-        Known::new("additionalInfo"),
-    ];
-    const VOICE: &[Known] = &[
-        Known::new("transaction-id"),
-        Known::new("call-state"),
-        Known::new("call-source"),
-        Known::new("drop-code"),
-        Known::new("a-party"),
-        Known::new("b-party"),
-    ];
+    use crate::fields::{InfoField, NotifyField, VoiceField};
+
+    const NOTIFY: &[Known] = &NotifyField::KNOWN;
+    const VOICE: &[Known] = &VoiceField::KNOWN;
 
     #[test]
     fn banded_distance_matches_the_full_one() {
@@ -203,8 +192,7 @@ mod tests {
 
     #[test]
     fn known_names_fold_as_sent_names_do() {
-        use crate::fields::{InfoField, NotifyField, VoiceField};
-        let tables: [&[Known]; 3] = [&NotifyField::KNOWN, &VoiceField::KNOWN, &InfoField::KNOWN];
+        let tables: [&[Known]; 3] = [NOTIFY, VOICE, &InfoField::KNOWN];
         for table in tables {
             for k in table {
                 let mut buf = [' '; MAX];
