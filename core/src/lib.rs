@@ -53,7 +53,7 @@ pub use catalog::{
 pub use codes::{Api, Code, CodeInfo, StatusProfile};
 pub use message::Message;
 pub use notify::validate_notify;
-pub use payload::{Normalized, NotifyPayload, ResponseState, VoicePayload};
+pub use payload::{InfoText, Normalized, NotifyPayload, ResponseState, VoicePayload};
 pub use verdict::{Description, FieldError, Options, Verdict, Warning};
 pub use voice::validate_voice;
 
