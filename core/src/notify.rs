@@ -238,19 +238,9 @@ fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<
     let (text, (response_code, response_desc, unknown)) = match value {
         check::Value::Escaped(e) => match read_object_escaped(e, &InfoField::NAMES) {
             Some(object) => (InfoText::quotes_escaped(e.source()), info_parts(f, object)),
-            None => {
-                let text = e.unescape();
-                let parts = owned(read_info(f, &text)?);
-                (InfoText::from(text), parts)
-            }
+            None => read_text(f, Cow::Owned(e.unescape()))?,
         },
-        other => match other.into_text() {
-            Cow::Borrowed(t) => (InfoText::from(t), read_info(f, t)?),
-            Cow::Owned(text) => {
-                let parts = owned(read_info(f, &text)?);
-                (InfoText::from(text), parts)
-            }
-        },
+        other => read_text(f, other.into_text())?,
     };
     for key in unknown {
         if let Some(meant) = near_miss(&key, &InfoField::KNOWN) {
@@ -276,6 +266,19 @@ type InfoParts<'t> = (
     Option<Cow<'t, str>>,
     Vec<Cow<'t, str>>,
 );
+
+/// Reads additionalInfo's decoded (or unescaped) text: its parts borrow from the body when the
+/// text does, and are copied out of a decoded copy.
+fn read_text<'a>(
+    f: &mut Findings<'_>,
+    text: Cow<'a, str>,
+) -> Option<(InfoText<'a>, InfoParts<'a>)> {
+    let parts = match &text {
+        Cow::Borrowed(t) => read_info(f, t)?,
+        Cow::Owned(t) => owned(read_info(f, t)?),
+    };
+    Some((InfoText::from(text), parts))
+}
 
 /// The parts with nothing borrowed from the text they were read from.
 fn owned<'a>((code, desc, unknown): InfoParts<'_>) -> InfoParts<'a> {
