@@ -19,7 +19,6 @@ seconds=${WRK_SECONDS:-10}
 # shellcheck source=server.sh
 . "$here/server.sh"
 
-cpu_ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 
 # measure LABEL "PID..." URL... : wrk on each URL at once (64 connections split over them);
 # prints one line and sets $rps.
@@ -73,10 +72,7 @@ start_server -- "$server" RUST_LOG=warn
 measure "notify, SQLite" "$pid" "http://127.0.0.1:$port/"; sqlite_rps=$rps
 kill "$pid"
 
-db="txstate_wrk_$$"
-psql -q "$pg" -c "CREATE DATABASE $db"
-trap 'stop_all; psql -q "$pg" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-url="${pg%/*}/$db"; key=
+fresh_database txstate_wrk
 start_server -- "$server" RUST_LOG=warn TXSTATE_DATABASE_URL="$url"
 measure "notify, PostgreSQL, 1 server" "$pid" "http://127.0.0.1:$port/"; pg1_rps=$rps
 a_pid=$pid; a_port=$port

@@ -11,17 +11,12 @@ server=$1
 pg=${2:-${TXSTATE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}}
 # shellcheck source=server.sh
 . "$here/server.sh"
-db="txstate_profile_$$"
-psql -q "$pg" -c "CREATE DATABASE $db"
-psql -q "$pg" -c "ALTER DATABASE $db SET track_functions = 'all'"
-trap 'stop_all; psql -q "$pg" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-url="${pg%/*}/$db"; key=
+fresh_database txstate_profile track
 start_server -- "$server" RUST_LOG=warn TXSTATE_DATABASE_URL="$url"
-commits() { psql -tA "$url" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'"; }
-cpu_ticks() { local t=0 p; for p in $(pgrep -x postgres); do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
-x0=$(commits); c0=$(cpu_ticks)
+postgres_ticks() { cpu_ticks $(pgrep -x postgres); }
+x0=$(commits); c0=$(postgres_ticks)
 out=$(RUN=$RANDOM KEY=$key wrk -t1 -c64 -d10s --latency -s "$here/notify.lua" "http://127.0.0.1:$port/")
-c1=$(cpu_ticks); x1=$(commits)
+c1=$(postgres_ticks); x1=$(commits)
 reqs=$(grep -oE '[0-9]+ requests in' <<<"$out" | grep -oE '^[0-9]+')
 python3 - "$reqs" "$x0" "$x1" "$c0" "$c1" "$(getconf CLK_TCK)" <<'PY'
 import sys

@@ -13,16 +13,7 @@ server=$1
 pg=${2:-${TXSTATE_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test}}
 # shellcheck source=server.sh
 . "$here/server.sh"
-db="txstate_servers_$$"
-psql -q "$pg" -c "CREATE DATABASE $db"
-psql -q "$pg" -c "ALTER DATABASE $db SET track_functions = 'all'"
-trap 'stop_all; psql -q "$pg" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
-# The URL's query (?sslmode=...) is kept for the servers' database.
-query=""; case $pg in *\?*) query="?${pg#*\?}" ;; esac
-base=${pg%%\?*}
-url="${base%/*}/$db$query"; key=
-commits() { psql -tA "$url" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'"; }
-ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+fresh_database txstate_servers track
 machine() { awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
 
 # step LABEL "SERVER_PIDS" URL... : wrk on each URL at once for 10 s; wrk's own CPU is read
@@ -31,15 +22,15 @@ step() {
   local label=$1 pids=$2; shift 2
   local n=$# outs=() wrks=() i=0 u
   psql -q "$url" -c 'SELECT pg_stat_reset()' > /dev/null
-  local x0 s0 m0; x0=$(commits); s0=$(ticks $pids); m0=$(machine)
+  local x0 s0 m0; x0=$(commits); s0=$(cpu_ticks $pids); m0=$(machine)
   for u in "$@"; do
     outs+=("$(mktemp)")
     RUN=$RANDOM$i KEY=$key wrk -t1 -c$((64 / n)) -d10s -s "$here/notify.lua" "$u" > "${outs[$i]}" &
     wrks+=($!); i=$((i + 1))
   done
-  sleep 5; local w0; w0=$(ticks "${wrks[@]}"); sleep 4.5; local w1; w1=$(ticks "${wrks[@]}")
+  sleep 5; local w0; w0=$(cpu_ticks "${wrks[@]}"); sleep 4.5; local w1; w1=$(cpu_ticks "${wrks[@]}")
   wait "${wrks[@]}"
-  local x1 s1 m1; x1=$(commits); s1=$(ticks $pids); m1=$(machine)
+  local x1 s1 m1; x1=$(commits); s1=$(cpu_ticks $pids); m1=$(machine)
   local reqs=0 f
   for f in "${outs[@]}"; do reqs=$((reqs + $(awk '/requests in/ {print $1}' "$f"))); done
   rm -f "${outs[@]}"

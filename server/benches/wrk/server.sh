@@ -36,3 +36,27 @@ start_server() {
       python3 -c 'import json,sys; print(json.load(sys.stdin)["secretKey1"])')
   fi
 }
+
+# cpu_ticks PID... : the user and system clock ticks those processes have used (0 for one gone).
+cpu_ticks() {
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done
+  echo $t
+}
+
+# fresh_database PREFIX [track] : a new database PREFIX_<pid> beside the one $pg names (the
+# URL's query, such as ?sslmode=disable, kept for it), dropped on exit after every server has
+# stopped; `track` turns track_functions on in it. Sets $db and $url, and clears $key so the
+# first server started on it makes an API user.
+fresh_database() {
+  db="$1_$$"
+  psql -q "$pg" -c "CREATE DATABASE $db"
+  if [ "${2:-}" = track ]; then psql -q "$pg" -c "ALTER DATABASE $db SET track_functions = 'all'"; fi
+  trap 'stop_all; psql -q "$pg" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"' EXIT
+  local query="" base=${pg%%\?*}
+  case $pg in *\?*) query="?${pg#*\?}" ;; esac
+  url="${base%/*}/$db$query"; key=
+}
+
+# commits : the transactions committed in $db so far.
+commits() { psql -tA "$url" -c "SELECT xact_commit FROM pg_stat_database WHERE datname = '$db'"; }
