@@ -1,7 +1,10 @@
 //! Soak (a long run, not a test; `cargo xtask soak`): the release server binary as a child
 //! process on a fresh SQLite file, fed notifications at a fixed rate for a long time. Reports,
-//! each minute and at the end: requests sent, errors, latency, and the server's resident memory
-//! (VmRSS) — then checks that the dashboard's counts equal what was accepted.
+//! each minute and at the end: requests sent, errors, latency (the minute's slowest too), and
+//! the server's resident memory (VmRSS) — then checks that the dashboard's counts equal what
+//! was accepted, and prints the server's own view of its slow moments from `/metrics` (its
+//! answers, the writer's transactions, the log's flushes, the checkpoints), which tells a
+//! stall inside the server from one around it (the client, the machine).
 //!
 //! `TXSTATE_SOAK_SECONDS` (default 600) and `TXSTATE_SOAK_RATE` (requests per second, default
 //! 8,500: half the notify maximum measured by the load benchmark).
@@ -9,7 +12,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +32,42 @@ fn env_u64(name: &str, default: u64) -> u64 {
 /// The size of the database's write-ahead log (it must not grow without bound).
 fn wal_kib(dir: &std::path::Path) -> u64 {
     std::fs::metadata(dir.join("soak.db-wal")).map_or(0, |m| m.len() / 1024)
+}
+
+/// Of a histogram in `/metrics` (`name`, the series with the label `label`, if any): how
+/// many observations were above `limit` seconds, and the upper bound of the bucket that holds
+/// the largest (`None`: no observation).
+fn over(text: &str, name: &str, label: Option<&str>, limit: f64) -> (u64, Option<String>) {
+    // Cumulative: (le, observations at most le), in the text's order (rising).
+    let mut buckets: Vec<(String, u64)> = Vec::new();
+    for line in text.lines() {
+        let Some((labels, count)) = line
+            .strip_prefix(name)
+            .and_then(|r| r.strip_prefix("_bucket{"))
+            .and_then(|r| r.rsplit_once("} "))
+        else {
+            continue;
+        };
+        let (mut le, mut others) = (None, Vec::new());
+        for pair in labels.split(',') {
+            match pair.strip_prefix("le=") {
+                Some(v) => le = Some(v.trim_matches('"')),
+                None => others.push(pair),
+            }
+        }
+        if let (Some(le), true) = (le, others == label.into_iter().collect::<Vec<_>>()) {
+            buckets.push((le.to_owned(), count.parse().unwrap_or(0)));
+        }
+    }
+    let total = buckets.last().map_or(0, |b| b.1);
+    let at_most = buckets
+        .iter()
+        .filter(|(le, _)| le.parse::<f64>().is_ok_and(|b| b <= limit))
+        .map(|b| b.1)
+        .max()
+        .unwrap_or(0);
+    let top = buckets.iter().find(|b| total > 0 && b.1 == total);
+    (total - at_most, top.map(|b| b.0.clone()))
 }
 
 /// The child's resident memory, KiB.
@@ -113,12 +152,20 @@ fn main() {
         );
         let sent = Arc::new(AtomicU64::new(0));
         let errors = Arc::new(AtomicU64::new(0));
-        let deadline = Instant::now() + Duration::from_secs(seconds);
+        // The slowest request (µs) since the last minute's line.
+        let slowest = Arc::new(AtomicU32::new(0));
+        let start = Instant::now();
+        let deadline = start + Duration::from_secs(seconds);
         let period = Duration::from_secs_f64(CONNECTIONS as f64 / rate as f64);
         let mut tasks = Vec::new();
         for c in 0..CONNECTIONS {
-            let (sent, errors, secret, url) =
-                (sent.clone(), errors.clone(), secret.clone(), url.clone());
+            let (sent, errors, slowest, secret, url) = (
+                sent.clone(),
+                errors.clone(),
+                slowest.clone(),
+                secret.clone(),
+                url.clone(),
+            );
             tasks.push(tokio::spawn(async move {
                 let client = reqwest::Client::builder()
                     .pool_max_idle_per_host(1)
@@ -129,6 +176,8 @@ fn main() {
                 let mut i = 0u64;
                 // Every request's latency in µs: the percentiles are read off them at the end.
                 let mut latencies: Vec<u32> = Vec::new();
+                // This connection's slowest request: µs, and when it was sent.
+                let mut worst = (0u32, Duration::ZERO);
                 while Instant::now() < deadline {
                     tick.tick().await;
                     let n = i * CONNECTIONS + c;
@@ -148,24 +197,30 @@ fn main() {
                         .await
                         .map(|r| r.status().as_u16() == 200)
                         .unwrap_or(false);
-                    latencies.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                    let took = u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX);
+                    latencies.push(took);
+                    slowest.fetch_max(took, Ordering::Relaxed);
+                    if took > worst.0 {
+                        worst = (took, t.duration_since(start));
+                    }
                     sent.fetch_add(1, Ordering::Relaxed);
                     if !ok {
                         errors.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                latencies
+                (latencies, worst)
             }));
         }
-        let started = Instant::now();
+        let started = start;
         let (mut last, mut last_at) = (0, Instant::now());
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_secs(60).min(deadline - Instant::now())).await;
             let s = sent.load(Ordering::Relaxed);
             println!(
-                "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), errors {}, RSS {} KiB, WAL {} KiB",
+                "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), slowest {:.1} ms, errors {}, RSS {} KiB, WAL {} KiB",
                 started.elapsed().as_secs(),
                 (s - last) as f64 / last_at.elapsed().as_secs_f64(),
+                f64::from(slowest.swap(0, Ordering::Relaxed)) / 1e3,
                 errors.load(Ordering::Relaxed),
                 rss_kib(pid),
                 wal_kib(dir.path())
@@ -173,8 +228,11 @@ fn main() {
             (last, last_at) = (s, Instant::now());
         }
         let mut latencies = Vec::new();
+        let mut worst = (0, Duration::ZERO);
         for t in tasks {
-            latencies.extend(t.await.unwrap());
+            let (mine, their_worst) = t.await.unwrap();
+            latencies.extend(mine);
+            worst = worst.max(their_worst);
         }
         latencies.sort_unstable();
         let at = |q: f64| {
@@ -191,12 +249,47 @@ fn main() {
             rss_kib(pid)
         );
         println!(
-            "latency: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms",
+            "latency: p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms (sent {:.1} s into the run)",
             at(0.5),
             at(0.99),
             at(0.999),
-            at(1.0)
+            at(1.0),
+            worst.1.as_secs_f64()
         );
+        // The server's own view: a stall it timed is inside it; one it did not, around it.
+        let text = http
+            .get(format!("{url}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for (what, name, label) in [
+            ("answers (its clock)", "txstate_request_seconds", None),
+            (
+                "writer transactions",
+                "txstate_write_batch_seconds",
+                Some("writer=\"sqlite\""),
+            ),
+            ("log flushes", "txstate_sqlite_log_flush_seconds", None),
+            (
+                "passive checkpoints",
+                "txstate_sqlite_checkpoint_seconds",
+                Some("mode=\"passive\""),
+            ),
+            (
+                "restarting checkpoints",
+                "txstate_sqlite_checkpoint_seconds",
+                Some("mode=\"restart\""),
+            ),
+        ] {
+            let (slow, top) = over(&text, name, label, 0.025);
+            println!(
+                "server: {what}: {slow} over 25 ms, the slowest at most {} s",
+                top.as_deref().unwrap_or("-")
+            );
+        }
         println!(
             "counts: the dashboard grew by {grew}; accepted {}: {}",
             s - e,

@@ -1,7 +1,7 @@
 //! Prometheus metrics (`GET /metrics`), registered and encoded by `prometheus-client` in the
 //! OpenMetrics text format: requests by endpoint and code, request latency, both writers'
-//! batch sizes and commit latency, the database connections, build info, and whether each
-//! deployment is over its action's alert threshold.
+//! batch sizes and commit latency, SQLite's log flushes and checkpoints, the database
+//! connections, build info, and whether each deployment is over its action's alert threshold.
 //!
 //! Histograms are our own lock-free [`AtomicHistogram`] (plugged into the registry through
 //! `EncodeMetric`): `prometheus-client`'s histogram takes a write lock on every observation,
@@ -104,24 +104,36 @@ impl Writer {
     }
 }
 
-/// A histogram family with one series per [`Writer`].
+/// A histogram family with one series per value of one label (a [`Writer`], a checkpoint's
+/// mode): a sub-registry per value would repeat the family's TYPE line, which OpenMetrics and
+/// Prometheus refuse.
 #[derive(Debug)]
-struct PerWriter {
+struct Labelled<const N: usize> {
     name: &'static str,
     help: &'static str,
-    histograms: [AtomicHistogram; 2],
+    label: &'static str,
+    series: [(&'static str, AtomicHistogram); N],
 }
 
-impl Collector for PerWriter {
+impl<const N: usize> Collector for Labelled<N> {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let mut family =
             encoder.encode_descriptor(self.name, self.help, None, MetricType::Histogram)?;
-        for writer in [Writer::Sqlite, Writer::Postgres] {
-            let labels = [("writer", writer.name())];
-            self.histograms[writer as usize].encode(family.encode_family(&labels)?)?;
+        for (value, histogram) in &self.series {
+            histogram.encode(family.encode_family(&[(self.label, *value)])?)?;
         }
         Ok(())
     }
+}
+
+/// A SQLite checkpoint's mode (store/sqlite_sync.rs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Copies what it can without holding the writer back (the database file's flush after it
+    /// included).
+    Passive = 0,
+    /// Copies the rest and rewinds the log; the writer waits for it.
+    Restart = 1,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -162,6 +174,8 @@ pub struct Metrics {
     latency: AtomicHistogram,
     batch_size: [AtomicHistogram; 2],
     commit_latency: [AtomicHistogram; 2],
+    log_flush: AtomicHistogram,
+    checkpoints: [AtomicHistogram; 2],
     connections: Family<StateLabels, Gauge>,
     connections_max: Gauge,
     connections_waiting: Gauge,
@@ -185,20 +199,39 @@ impl Default for Metrics {
             "Time to answer a request of the two endpoints",
             latency.clone(),
         );
-        let per_writer = |bounds| [AtomicHistogram::new(bounds), AtomicHistogram::new(bounds)];
-        let batch_size = per_writer(SIZES);
-        let commit_latency = per_writer(SECONDS);
-        // One family each, a series per writer (a sub-registry per writer repeated each
-        // family's TYPE line, which OpenMetrics and Prometheus refuse).
-        registry.register_collector(Box::new(PerWriter {
+        let pair = |bounds| [AtomicHistogram::new(bounds), AtomicHistogram::new(bounds)];
+        let batch_size = pair(SIZES);
+        let commit_latency = pair(SECONDS);
+        let writers = |h: &[AtomicHistogram; 2]| {
+            [Writer::Sqlite, Writer::Postgres].map(|w| (w.name(), h[w as usize].clone()))
+        };
+        registry.register_collector(Box::new(Labelled {
             name: "txstate_write_batch_size",
             help: "Writes committed per transaction (SQLite: its group commit; PostgreSQL: a batch of notifications, or one write)",
-            histograms: batch_size.clone(),
+            label: "writer",
+            series: writers(&batch_size),
         }));
-        registry.register_collector(Box::new(PerWriter {
+        registry.register_collector(Box::new(Labelled {
             name: "txstate_write_batch_seconds",
             help: "Time from a write transaction's start to its commit (SQLite: it stays open, taking writes, while the log is flushed)",
-            histograms: commit_latency.clone(),
+            label: "writer",
+            series: writers(&commit_latency),
+        }));
+        let log_flush = AtomicHistogram::new(SECONDS);
+        registry.register(
+            "txstate_sqlite_log_flush_seconds",
+            "SQLite: time a flush of the write-ahead log to disk took (fdatasync; every acknowledged write waited for one)",
+            log_flush.clone(),
+        );
+        let checkpoints = pair(SECONDS);
+        registry.register_collector(Box::new(Labelled {
+            name: "txstate_sqlite_checkpoint_seconds",
+            help: "SQLite: time a checkpoint took (passive: the database file's flush after it included; restart: the writer waits for it)",
+            label: "mode",
+            series: [
+                ("passive", checkpoints[Checkpoint::Passive as usize].clone()),
+                ("restart", checkpoints[Checkpoint::Restart as usize].clone()),
+            ],
         }));
         let connections = Family::<StateLabels, Gauge>::default();
         registry.register(
@@ -247,6 +280,8 @@ impl Default for Metrics {
             latency,
             batch_size,
             commit_latency,
+            log_flush,
+            checkpoints,
             connections,
             connections_max,
             connections_waiting,
@@ -280,6 +315,16 @@ impl Metrics {
     pub fn observe_batch(&self, writer: Writer, size: usize, took: Duration) {
         self.batch_size[writer as usize].observe(size as f64);
         self.commit_latency[writer as usize].observe(took.as_secs_f64());
+    }
+
+    /// One flush of SQLite's write-ahead log to disk.
+    pub fn observe_log_flush(&self, took: Duration) {
+        self.log_flush.observe(took.as_secs_f64());
+    }
+
+    /// One SQLite checkpoint.
+    pub fn observe_checkpoint(&self, mode: Checkpoint, took: Duration) {
+        self.checkpoints[mode as usize].observe(took.as_secs_f64());
     }
 
     /// Sets whether a deployment is over its alert threshold.
@@ -374,6 +419,10 @@ mod tests {
         let m = Metrics::default();
         m.observe_batch(Writer::Sqlite, 3, Duration::from_millis(1));
         m.observe_batch(Writer::Postgres, 1, Duration::from_millis(2));
+        m.observe_log_flush(Duration::from_micros(400));
+        m.observe_checkpoint(Checkpoint::Passive, Duration::from_millis(3));
+        m.observe_checkpoint(Checkpoint::Passive, Duration::from_millis(4));
+        m.observe_checkpoint(Checkpoint::Restart, Duration::from_millis(30));
         let text = m.render(PoolStatus::default());
         let mut seen = std::collections::HashSet::new();
         let mut current = String::new();
@@ -392,6 +441,15 @@ mod tests {
         for writer in ["sqlite", "postgres"] {
             let series = format!("txstate_write_batch_seconds_count{{writer=\"{writer}\"}} 1");
             assert!(text.contains(&series), "{series} missing from\n{text}");
+        }
+        for series in [
+            "txstate_sqlite_log_flush_seconds_bucket{le=\"0.0005\"} 1",
+            "txstate_sqlite_checkpoint_seconds_bucket{le=\"0.005\",mode=\"passive\"} 2",
+            "txstate_sqlite_checkpoint_seconds_count{mode=\"passive\"} 2",
+            "txstate_sqlite_checkpoint_seconds_bucket{le=\"0.025\",mode=\"restart\"} 0",
+            "txstate_sqlite_checkpoint_seconds_bucket{le=\"0.05\",mode=\"restart\"} 1",
+        ] {
+            assert!(text.contains(series), "{series} missing from\n{text}");
         }
     }
 }

@@ -372,6 +372,12 @@ async fn alert_scenario(
         &format!("txstate_write_batch_size_count{{writer=\"{writer}\"}}"),
     );
     assert!(commits >= 1.0, "{writer} commits counted:\n{text}");
+    if writer == "sqlite" {
+        // Every acknowledged write waited for a flush of the log (checkpoints run on a
+        // timer: not asserted).
+        let flushes = metric(&text, "txstate_sqlite_log_flush_seconds_count");
+        assert!(flushes >= 1.0, "log flushes counted:\n{text}");
+    }
     assert!(
         metric(&text, "txstate_db_connections{state=\"idle\"}") >= 1.0,
         "{text}"

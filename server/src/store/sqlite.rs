@@ -122,10 +122,10 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         migrate(&mut conn)?;
         let commits = Arc::new(AtomicU64::new(0));
-        let checkpoints = checkpointer(path, commits.clone())?;
+        let checkpoints = checkpointer(path, commits.clone(), metrics.clone())?;
         let (tx, rx) = mpsc::channel::<Message>(16 * max_batch.max(1));
         let idle = Arc::new(AtomicBool::new(true));
-        let (synced, syncer) = syncer(path, idle.clone(), tx.downgrade())?;
+        let (synced, syncer) = syncer(path, idle.clone(), tx.downgrade(), metrics.clone())?;
         let logs = Arc::new(Mutex::new(Vec::new()));
         let writer_logs = logs.clone();
         let writer = std::thread::Builder::new()

@@ -15,13 +15,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::mpsc::WeakSender;
 
 use super::sqlite::{err, wait_briefly, Finish, Message};
 use super::StoreResult;
+use crate::metrics::{Checkpoint, Metrics};
 
 /// How often the checkpointer looks for committed batches to copy back into the database file.
 /// Forty times a second: a checkpoint stalls the writes answered meanwhile in proportion to
@@ -40,6 +41,7 @@ pub(super) fn syncer(
     db: &Path,
     idle: Arc<AtomicBool>,
     writer: WeakSender<Message>,
+    metrics: Arc<Metrics>,
 ) -> StoreResult<(Sender<Vec<Finish>>, JoinHandle<()>)> {
     let mut wal = db.as_os_str().to_owned();
     wal.push("-wal");
@@ -49,7 +51,7 @@ pub(super) fn syncer(
     let (committed, batches) = channel::<Vec<Finish>>();
     let thread = std::thread::Builder::new()
         .name("txstate-sync".into())
-        .spawn(move || sync_loop(&log, &batches, &idle, &writer))
+        .spawn(move || sync_loop(&log, &batches, &idle, &writer, &metrics))
         .map_err(err)?;
     Ok((committed, thread))
 }
@@ -61,14 +63,17 @@ fn sync_loop(
     batches: &Receiver<Vec<Finish>>,
     idle: &AtomicBool,
     writer: &WeakSender<Message>,
+    metrics: &Metrics,
 ) {
     while let Ok(mut waiting) = batches.recv() {
         while let Ok(more) = batches.try_recv() {
             waiting.extend(more);
         }
+        let began = Instant::now();
         let synced = log
             .sync_data()
             .map_err(|e| format!("the write-ahead log could not be flushed to disk: {e}"));
+        metrics.observe_log_flush(began.elapsed());
         if let Err(e) = &synced {
             tracing::error!(error = %e, "a batch is committed but not known to be on disk");
         }
@@ -93,6 +98,7 @@ fn sync_loop(
 pub(super) fn checkpointer(
     path: &Path,
     commits: Arc<AtomicU64>,
+    metrics: Arc<Metrics>,
 ) -> StoreResult<(Sender<()>, JoinHandle<()>)> {
     let conn = Connection::open(path).map_err(err)?;
     let db = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -112,7 +118,7 @@ pub(super) fn checkpointer(
                 let now = commits.load(Ordering::Relaxed);
                 if now != seen || last {
                     seen = now;
-                    if let Err(e) = checkpoint(&conn, &db, last) {
+                    if let Err(e) = checkpoint(&conn, &db, last, &metrics) {
                         tracing::warn!(error = %e, "a checkpoint failed");
                     }
                 }
@@ -138,7 +144,12 @@ const RESTART_FRAMES: i64 = 16_384;
 /// until it is done: it had every page the passive ones copied since the last restart to
 /// flush (14 ms under wrk, traced). Flushed here after each passive one, outside SQLite's
 /// locks, it has little left.
-fn checkpoint(conn: &Connection, db: &std::fs::File, last: bool) -> rusqlite::Result<()> {
+fn checkpoint(
+    conn: &Connection,
+    db: &std::fs::File,
+    last: bool,
+    metrics: &Metrics,
+) -> rusqlite::Result<()> {
     // The log's frames.
     let run = |mode: &str| {
         conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |r| {
@@ -149,12 +160,16 @@ fn checkpoint(conn: &Connection, db: &std::fs::File, last: bool) -> rusqlite::Re
         run("TRUNCATE")?;
         return Ok(());
     }
+    let began = Instant::now();
     let frames = run("PASSIVE")?;
     if let Err(e) = db.sync_data() {
         tracing::warn!(error = %e, "the database file could not be flushed after a checkpoint");
     }
+    metrics.observe_checkpoint(Checkpoint::Passive, began.elapsed());
     if frames > RESTART_FRAMES {
+        let began = Instant::now();
         run("RESTART")?;
+        metrics.observe_checkpoint(Checkpoint::Restart, began.elapsed());
     }
     Ok(())
 }
