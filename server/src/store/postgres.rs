@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/0005_batches.sql"),
     include_str!("../../migrations/postgres/0006_admit_ahead.sql"),
     include_str!("../../migrations/postgres/0007_history_unindexed.sql"),
+    include_str!("../../migrations/postgres/0008_fewer_statements.sql"),
 ];
 
 /// The NOTIFY channel the servers of one database share.
