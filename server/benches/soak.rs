@@ -211,14 +211,13 @@ fn main() {
                 (latencies, worst)
             }));
         }
-        let started = start;
         let (mut last, mut last_at) = (0, Instant::now());
         while Instant::now() < deadline {
             tokio::time::sleep(Duration::from_secs(60).min(deadline - Instant::now())).await;
             let s = sent.load(Ordering::Relaxed);
             println!(
                 "  {:>4} s: sent {s:>9} ({:>6.0}/s since the last line), slowest {:.1} ms, errors {}, RSS {} KiB, WAL {} KiB",
-                started.elapsed().as_secs(),
+                start.elapsed().as_secs(),
                 (s - last) as f64 / last_at.elapsed().as_secs_f64(),
                 f64::from(slowest.swap(0, Ordering::Relaxed)) / 1e3,
                 errors.load(Ordering::Relaxed),
@@ -244,8 +243,8 @@ fn main() {
         let grew = counted().await - base_count;
         println!(
             "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, RSS at end {} KiB",
-            started.elapsed().as_secs_f64(),
-            s as f64 / started.elapsed().as_secs_f64(),
+            start.elapsed().as_secs_f64(),
+            s as f64 / start.elapsed().as_secs_f64(),
             rss_kib(pid)
         );
         println!(
