@@ -11,6 +11,8 @@
 # variant of it. PG_OPTIONS adds settings to the backend (`-c plan_cache_mode=...`). Needs
 # root (for `su postgres`), valgrind and python3.
 set -euo pipefail
+# A failed count inside $(...) stops the script rather than printing a wrong difference.
+shopt -s inherit_errexit
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 dir=$(mktemp -d /tmp/txstate-pgcg.XXXXXX)
@@ -52,12 +54,21 @@ for c in range(calls):
 PY
   chown -R postgres "$dir"
   as_pg "valgrind --tool=callgrind --callgrind-out-file=$dir/cg.out $bin/postgres --single -j \
-    -D $dir/run -c synchronous_commit=off ${PG_OPTIONS:-} postgres < $dir/calls.sql > $dir/out.txt 2> $dir/vg.txt"
-  grep -q ERROR "$dir/out.txt" && { cat "$dir/out.txt" >&2; exit 1; }
+    -D $dir/run -c synchronous_commit=off ${PG_OPTIONS:-} postgres < $dir/calls.sql > $dir/out.txt 2> $dir/vg.txt" || true
+  # Its output says whether it ran: shown when it did not.
+  if grep -qE 'ERROR|FATAL' "$dir/out.txt" "$dir/vg.txt" || ! grep -q 'Collected : ' "$dir/vg.txt"; then
+    cat "$dir/out.txt" "$dir/vg.txt" >&2
+    exit 1
+  fi
   grep -o 'Collected : [0-9]*' "$dir/vg.txt" | awk '{print $3}'
 }
 # per_call FUNCTION N: one call's instructions once its plans are cached (60 calls less 20).
-per_call() { echo $((($(calls "$1" "$2" 60) - $(calls "$1" "$2" 20)) / 40)); }
+per_call() {
+  local more fewer
+  more=$(calls "$1" "$2" 60)
+  fewer=$(calls "$1" "$2" 20)
+  echo $(((more - fewer) / 40))
+}
 
 for n in 1 24; do
   fn=$(per_call txstate_notify_batch $n)
