@@ -82,6 +82,18 @@ pub enum Message<'a> {
         /// The number as sent.
         number: &'a str,
     },
+    /// Free text documented as a string sent as a JSON number (accepted, as its text).
+    NumberAsText {
+        /// The field.
+        field: &'static str,
+        /// The number as sent (copied: it may be read from additionalInfo's decoded copy).
+        number: String,
+    },
+    /// A key twice in additionalInfo's object.
+    InfoDuplicateKey {
+        /// The key.
+        key: String,
+    },
     /// Longer than allowed.
     TooLong {
         /// The field.
@@ -366,6 +378,12 @@ impl fmt::Display for Message<'_> {
                 let n = clip(number);
                 write!(f, "{field} is documented as a string: send \"{n}\", not the number {n}")
             }
+            Message::NumberAsText { field, number } => {
+                write!(f, "{field} is documented as a string; the number {number} is taken as text")
+            }
+            Message::InfoDuplicateKey { key } => {
+                write!(f, "additionalInfo has the key \"{}\" more than once", clip(key))
+            }
             Message::TooLong { field, len, max, unit } => {
                 write!(f, "{field} has {len} {unit}; at most {max} are allowed")
             }
@@ -458,6 +476,8 @@ mod tests {
                 "responseState must be a string; got the number 530",
             ),
             (Message::NumberAsString { field: "call-state", number: "5" }, "call-state is documented as a string: send \"5\", not the number 5"),
+            (Message::NumberAsText { field: "additionalInfo.responseDesc", number: "12".into() }, "additionalInfo.responseDesc is documented as a string; the number 12 is taken as text"),
+            (Message::InfoDuplicateKey { key: "responseCode".into() }, "additionalInfo has the key \"responseCode\" more than once"),
             (Message::TooLong { field: "message", len: 1025, max: 1024, unit: "characters" }, "message has 1025 characters; at most 1024 are allowed"),
             (Message::Body(BodyError::Empty), "the body is empty; a JSON object is expected"),
         ];

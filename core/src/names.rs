@@ -86,8 +86,10 @@ fn distance(a: &[char], b: &[u8], max: usize) -> usize {
     // Every cell is capped at `over`, at most MAX + 1.
     let over = (max + 1).min(MAX + 1) as u8;
     let max8 = over - 1;
-    let mut prev = [over; MAX + 1];
-    let mut cur = [over; MAX + 1];
+    // The two rows are swapped as references: swapping the arrays copied 65 bytes three times
+    // a row (callgrind: most of a near miss's cost).
+    let (mut row_a, mut row_b) = ([over; MAX + 1], [over; MAX + 1]);
+    let (mut prev, mut cur) = (&mut row_a, &mut row_b);
     for (j, p) in prev.iter_mut().enumerate().take(b.len().min(max) + 1) {
         *p = j as u8;
     }

@@ -296,10 +296,7 @@ fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {
             f.error(
                 FIELD,
                 Code::RequestFailed,
-                Message::Text(format!(
-                    "additionalInfo has the key \"{}\" more than once",
-                    crate::json::clip(&k)
-                )),
+                Message::InfoDuplicateKey { key: k },
             );
             None
         }
@@ -361,9 +358,10 @@ fn info_text<'t>(
             if is_desc {
                 f.warn(
                     field,
-                    Message::Text(format!(
-                        "{field} is documented as a string; the number {n} is taken as text"
-                    )),
+                    Message::NumberAsText {
+                        field,
+                        number: (*n).to_owned(),
+                    },
                 );
             }
             Some(Cow::Borrowed(*n))

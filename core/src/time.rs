@@ -182,15 +182,52 @@ impl DateTime {
 
     /// `yyyy-MM-dd HH:mm:ss`
     pub fn format_seconds(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
-        )
+        self.format(19)
     }
 
     /// `yyyy-MM-dd HH:mm:ss.SSS`
     pub fn format_millis(&self) -> String {
-        format!("{}.{:03}", self.format_seconds(), self.millis)
+        self.format(23)
+    }
+
+    /// The first `len` bytes of `yyyy-MM-dd HH:mm:ss.SSS`, digit by digit into a buffer
+    /// (callgrind: `format!` took ~3,800 instructions for a voice time sent without
+    /// milliseconds; this ~150). Fields too wide for their places (not a time that parsing
+    /// makes) are written by `format!`, as they were.
+    fn format(&self, len: usize) -> String {
+        let fits = self.year <= 9999
+            && self.millis <= 999
+            && [self.month, self.day, self.hour, self.minute, self.second]
+                .iter()
+                .all(|n| *n <= 99);
+        if !fits {
+            let text = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+                self.year, self.month, self.day, self.hour, self.minute, self.second, self.millis
+            );
+            let seconds = text.rfind('.').unwrap_or(text.len());
+            return if len == 19 {
+                text[..seconds].to_owned()
+            } else {
+                text
+            };
+        }
+        let mut b = *b"0000-00-00 00:00:00.000";
+        let put = |out: &mut [u8], mut n: u16| {
+            for d in out.iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+        };
+        put(&mut b[0..4], self.year);
+        put(&mut b[5..7], self.month.into());
+        put(&mut b[8..10], self.day.into());
+        put(&mut b[11..13], self.hour.into());
+        put(&mut b[14..16], self.minute.into());
+        put(&mut b[17..19], self.second.into());
+        put(&mut b[20..23], self.millis);
+        // ASCII digits and separators: the lossy conversion never replaces anything.
+        String::from_utf8_lossy(&b[..len]).into_owned()
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::check::{self, ApiRules, Checker, Value};
 use crate::codes::{Api, Code};
 use crate::fields::{Need, VoiceField as F};
-use crate::json::read_object;
+use crate::json::{read_object_into, Body};
 use crate::lists::{ANSWERED_STATES, CALL_SOURCE_TROMBONE, DROP_CODE_COMPLETED};
 use crate::message::Message;
 use crate::payload::Normalized;
@@ -29,13 +29,12 @@ const RULES: ApiRules = ApiRules {
 /// Validates a voice request body.
 pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     let mut f = Findings::new(Api::Voice);
-    let body = match read_object(body, FIELDS) {
-        Ok(body) => body,
-        Err(e) => {
-            f.error("body", Code::InvalidInputJson, Message::Body(e));
-            return f.finish(opts.profile, None, None);
-        }
-    };
+    let mut read = Body::new();
+    if let Err(e) = read_object_into(body, FIELDS, &mut read) {
+        f.error("body", Code::InvalidInputJson, Message::Body(e));
+        return f.finish(opts.profile, None, None);
+    }
+    let body = &read;
     let hints = check::unknown_fields(&mut f, &body.unknown, &F::KNOWN);
     let mut c = Checker::new(&mut f, &hints, RULES);
     // Every field in table order: call-source is checked before the trombone times it governs.

@@ -1,6 +1,7 @@
 //! Core's hand-written calendar (`time.rs`) held to jiff, the date library the Rust ecosystem
 //! recommends since chrono's soft deprecation (docs/decisions.md says why core keeps its own):
-//! epoch conversions both ways, which dates exist, and RFC 3339 with offsets converted to UTC.
+//! epoch conversions both ways, which dates exist, RFC 3339 with offsets converted to UTC, and
+//! the text a time is stored as.
 
 use jiff::{civil, tz::TimeZone, Timestamp};
 use proptest::prelude::*;
@@ -30,6 +31,15 @@ proptest! {
             (i32::from(theirs.hour()), i32::from(theirs.minute()), i32::from(theirs.second()), i32::from(theirs.millisecond()))
         );
         prop_assert_eq!(ours.epoch_ms(), ms);
+    }
+
+    /// The stored text of a time, both precisions, as jiff writes it.
+    #[test]
+    fn formatted_as_jiff_formats(ms in FIRST_MS..=LAST_MS) {
+        let ours = DateTime::from_epoch_ms(ms).expect("years 1..=9999");
+        let theirs = jiff_utc(ms);
+        prop_assert_eq!(ours.format_seconds(), theirs.strftime("%Y-%m-%d %H:%M:%S").to_string());
+        prop_assert_eq!(ours.format_millis(), theirs.strftime("%Y-%m-%d %H:%M:%S%.3f").to_string());
     }
 
     /// Years that decide leap days (multiples of 4, 100 and 400) and month ends, mostly.
