@@ -201,15 +201,13 @@ impl DateTime {
                 .iter()
                 .all(|n| *n <= 99);
         if !fits {
-            let text = format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
-                self.year, self.month, self.day, self.hour, self.minute, self.second, self.millis
+            let seconds = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                self.year, self.month, self.day, self.hour, self.minute, self.second
             );
-            let seconds = text.rfind('.').unwrap_or(text.len());
-            return if len == 19 {
-                text[..seconds].to_owned()
-            } else {
-                text
+            return match len {
+                19 => seconds,
+                _ => format!("{seconds}.{:03}", self.millis),
             };
         }
         let mut b = *b"0000-00-00 00:00:00.000";
@@ -234,6 +232,23 @@ impl DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A hand-built time whose fields do not fit their places is written whole, as `format!`
+    /// writes it, at both precisions.
+    #[test]
+    fn wide_fields_are_written_whole() {
+        let dt = DateTime {
+            year: 12345,
+            month: 1,
+            day: 2,
+            hour: 3,
+            minute: 4,
+            second: 5,
+            millis: 1234,
+        };
+        assert_eq!(dt.format_seconds(), "12345-01-02 03:04:05");
+        assert_eq!(dt.format_millis(), "12345-01-02 03:04:05.1234");
+    }
 
     #[test]
     fn plain_form_checks_the_calendar() {
