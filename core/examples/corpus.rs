@@ -8,7 +8,8 @@
 //!
 //! Run it with 0 passes too and subtract: what is left is validation alone. `group` keeps only
 //! the fixtures of one expected code (`1100`, `499`, `voice-ok`, ...), or `typical-notify`
-//! (`typical-notify:N` for its Nth body alone, from 0).
+//! (`typical-notify:N` for its Nth body alone, from 0), or `#N` for the corpus's Nth body alone
+//! (from 0, in `support::corpus()`'s order: notify's fixtures then voice's, by file name).
 
 use std::hint::black_box;
 
@@ -29,6 +30,10 @@ fn main() {
                 .parse()
                 .expect("typical-notify:N");
             vec![support::typical_notify().swap_remove(n)]
+        }
+        Some(o) if o.starts_with('#') => {
+            let n: usize = o[1..].parse().expect("#N");
+            vec![support::corpus().swap_remove(n)]
         }
         _ => support::corpus()
             .into_iter()
