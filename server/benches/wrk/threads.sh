@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Where a notification's CPU goes, thread by thread: the release binary on a fresh SQLite
 # database with the demo data, Debian's wrk -t1 -c64 for 10 s with notify.lua, and each of the
-# server's threads' user and system time from /proc divided by the requests answered.
+# server's threads' user and system time from /proc divided by the requests answered; also
+# the writer's commits in those 10 s and writes a commit, and the log's flushes (/metrics).
 #   server/benches/wrk/threads.sh SERVER_BINARY [VAR=value ...]
 # (a VAR=value such as TXSTATE_DATABASE_URL=postgres://... runs it on another database).
 # Needs wrk, curl, python3.
@@ -17,12 +18,17 @@ snapshot() {
     echo "$(basename "$t") $(tr ' ' _ < "$t/comm") $(awk '{print $14, $15}' "$t/stat")"
   done
 }
-before=$(snapshot)
+# The batch and flush series of /metrics, one "name{labels} value" a line.
+batches() {
+  curl -s "http://127.0.0.1:$port/metrics" |
+    grep -E '^txstate_(write_batch_size|sqlite_log_flush_seconds)_(sum|count)' || true
+}
+before=$(snapshot); m0=$(batches)
 out=$(KEY=$key wrk -t1 -c64 -d10s --latency -s "$here/notify.lua" "http://127.0.0.1:$port/")
-after=$(snapshot)
-python3 - "$(getconf CLK_TCK)" "$out" "$before" "$after" <<'PY'
+after=$(snapshot); m1=$(batches)
+python3 - "$(getconf CLK_TCK)" "$out" "$before" "$after" "$m0" "$m1" <<'PY'
 import re, sys
-tck, out, before, after = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+tck, out, before, after, m0, m1 = int(sys.argv[1]), *sys.argv[2:7]
 n = int(re.search(r"(\d+) requests in", out).group(1))
 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 p99 = re.search(r"\s99%\s+(\S+)", out).group(1)
@@ -39,4 +45,17 @@ for line in after.splitlines():
     if u + s >= 0.2:
         print(f"  {name:<16} user {u:5.1f}  system {s:5.1f}")
 print(f"  {'all':<16} user {total[0]:5.1f}  system {total[1]:5.1f}")
+def series(text):
+    return {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in text.splitlines() if l}
+d0, d1 = series(m0), series(m1)
+delta = lambda name: d1.get(name, 0.0) - d0.get(name, 0.0)
+for writer in ("sqlite", "postgres"):
+    commits = delta(f'txstate_write_batch_size_count{{writer="{writer}"}}')
+    if commits:
+        writes = delta(f'txstate_write_batch_size_sum{{writer="{writer}"}}')
+        print(f"{writer} writer: {commits:,.0f} batches, {writes / commits:.1f} writes a batch")
+flushes = delta("txstate_sqlite_log_flush_seconds_count")
+if flushes:
+    took = delta("txstate_sqlite_log_flush_seconds_sum")
+    print(f"log flushes: {flushes:,.0f}, {took * 1e6 / flushes:,.0f} µs each, busy {took * 10:.0f} % of the run")
 PY
