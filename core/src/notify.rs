@@ -10,8 +10,8 @@ use crate::check::{self, ApiRules, Checker};
 use crate::codes::{Api, Code};
 use crate::fields::{InfoField, Kind, Need, NotifyField as F, ID_MAX_CHARS};
 use crate::json::{
-    body_text, read_object_escaped, read_object_text, read_plain, read_plain_escaped, Body,
-    BodyError, Plain, Raw,
+    body_text, read_object_escaped, read_object_text, read_plain_nested, Body, BodyError, Plain,
+    Raw,
 };
 use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
@@ -26,6 +26,10 @@ pub const FIELDS: &[&str; 5] = &F::NAMES;
 
 /// A responseTime later than `now` by more than this gets a warning (clock skew allowance).
 pub const FUTURE_TOLERANCE_MS: i64 = 5 * 60 * 1000;
+
+/// additionalInfo's slot and the names inside it, for the express reader, which reads the
+/// object in that string as it passes it.
+const INFO_NAMES: (usize, &[&str; 2]) = (F::AdditionalInfo.slot(), &InfoField::NAMES);
 
 /// What notify answers for the problems both APIs can have.
 const RULES: ApiRules = ApiRules {
@@ -42,8 +46,10 @@ pub fn validate_notify<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     let checked = match body_text(body) {
         // A plain body the lane does not take (a field missing, a value to refuse or warn
         // about) goes the general way from what the express reader read, not read again.
-        Ok(text) => match read_plain(text, FIELDS) {
-            Some(plain) => express(plain).unwrap_or_else(|| general(Body::from_plain(plain))),
+        Ok(text) => match read_plain_nested(text, FIELDS, INFO_NAMES) {
+            Some((plain, info)) => {
+                express(plain, info).unwrap_or_else(|| general(Body::from_plain(plain)))
+            }
             None => read_general(text),
         },
         Err(e) => unreadable(e),
@@ -70,7 +76,12 @@ struct Checked<'a> {
 /// says what is wrong. additionalInfo and everything after the fields (the future responseTime,
 /// the deployment rules) are the general path's own functions. A test holds every verdict of
 /// this lane to the general path's on the fixtures and on generated bodies.
-fn express<'a>(plain: [Option<Plain<'a>>; 5]) -> Option<Checked<'a>> {
+/// `info_fields`: the fields of the object in additionalInfo's string, where the reader read
+/// them ([`read_plain_nested`]).
+fn express<'a>(
+    plain: [Option<Plain<'a>>; 5],
+    info_fields: Option<[Option<&'a str>; 2]>,
+) -> Option<Checked<'a>> {
     let [state, ref_trans_id, deployment_id, response_time, info] = plain;
     let unquoted = |p: Option<Plain<'a>>| match p? {
         Plain::Text(s) => Some(s),
@@ -100,7 +111,9 @@ fn express<'a>(plain: [Option<Plain<'a>>; 5]) -> Option<Checked<'a>> {
         (None, _) => None,
         // A `\"` escape decodes to a quote: never blank.
         (Some(Plain::Quoted(e)), Kind::JsonObject(max)) if e.source().len() <= max => {
-            match read_plain_escaped(e, &InfoField::NAMES) {
+            // The reader read the object as `read_plain_escaped` would, or found that it
+            // would not read it (a test in `json.rs` holds the two to each other).
+            match info_fields {
                 // Printable ASCII: a blank value is empty or spaces, and has no control
                 // character; it is absent, as `info_text` says.
                 Some([code, desc]) => {
@@ -399,8 +412,8 @@ mod tests {
         let Ok(text) = body_text(body) else {
             return (None, validate_notify(body, opts));
         };
-        let fast = read_plain(text, FIELDS)
-            .and_then(express)
+        let fast = read_plain_nested(text, FIELDS, INFO_NAMES)
+            .and_then(|(plain, info)| express(plain, info))
             .map(|c| conclude(c, opts));
         (fast, conclude(read_general(text), opts))
     }
