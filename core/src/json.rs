@@ -689,8 +689,8 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
     }
 
     /// Past the rest of a string after its opening quote, checked as [`Self::string`] checks
-    /// it, its text not taken (a key inside a skipped value): callgrind counted ~80
-    /// instructions a key through [`Self::string`], most of a deeply nested value's cost.
+    /// it, its text not taken (a key or a string inside a skipped value): callgrind counted
+    /// ~80 instructions a key through [`Self::string`], most of a deeply nested value's cost.
     #[inline(always)]
     fn skip_string(&mut self) -> Scan<()> {
         let start = self.pos;

@@ -242,13 +242,13 @@ fn main() {
         let s = sent.load(Ordering::Relaxed);
         let e = errors.load(Ordering::Relaxed);
         let grew = counted().await - base_count;
+        let took = start.elapsed().as_secs_f64();
+        let per_second = s as f64 / took;
         println!(
-            "soak done: {s} requests in {:.0} s ({:.0}/s), errors {e}, RSS at end {} KiB",
-            start.elapsed().as_secs_f64(),
-            s as f64 / start.elapsed().as_secs_f64(),
+            "soak done: {s} requests in {took:.0} s ({per_second:.0}/s), errors {e}, RSS at end {} KiB",
             rss_kib(pid)
         );
-        let reached = s as f64 / start.elapsed().as_secs_f64() / rate as f64;
+        let reached = per_second / rate as f64;
         if reached < 0.95 {
             // Each connection sends when its last answer came (missed ticks are delayed, not
             // sent at once): a run that falls short measured a saturated machine, and requests
