@@ -10,8 +10,8 @@ use crate::check::{self, ApiRules, Checker};
 use crate::codes::{Api, Code};
 use crate::fields::{InfoField, Kind, Need, NotifyField as F, ID_MAX_CHARS};
 use crate::json::{
-    body_text, read_object_escaped, read_object_text, read_plain_nested, Body, BodyError, Plain,
-    Raw,
+    body_text, read_object_checked, read_object_escaped, read_object_text, read_plain_nested, Body,
+    BodyError, Plain, Raw,
 };
 use crate::message::{Expectation, Got, Message};
 use crate::names::near_miss;
@@ -125,7 +125,7 @@ fn express<'a>(
                         text: Some(InfoText::quotes_escaped(e.source())),
                     })
                 }
-                None => additional_info(&mut f, check::Value::Escaped(e)),
+                None => additional_info(&mut f, check::Value::Escaped(e), false),
             }
         }
         _ => return None,
@@ -161,7 +161,8 @@ fn general(body: Body<'_, 5>) -> Checked<'_> {
     let ref_trans_id = value(F::RefTransId).map(check::Value::into_text);
     let deployment_id = value(F::DeploymentId).map(check::Value::into_text);
     let response_time = value(F::ResponseTime);
-    let info = value(F::AdditionalInfo).and_then(|text| additional_info(&mut f, text));
+    let object = matches!(body.get(F::AdditionalInfo.slot()), Some(Raw::Object(_)));
+    let info = value(F::AdditionalInfo).and_then(|text| additional_info(&mut f, text, object));
     Checked {
         f,
         state,
@@ -240,8 +241,13 @@ struct Info<'a> {
     text: Option<InfoText<'a>>,
 }
 
-/// Reads the object inside additionalInfo (its type and size already checked).
-fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<Info<'a>> {
+/// Reads the object inside additionalInfo (its type and size already checked); `checked`:
+/// the body sent it as an object, which the body reader read as JSON ([`read_info`]).
+fn additional_info<'a>(
+    f: &mut Findings<'a>,
+    value: check::Value<'a>,
+    checked: bool,
+) -> Option<Info<'a>> {
     const FIELD: &str = F::AdditionalInfo.name();
     // A JSON object in a string always has escapes. In the common form (its quotes are the
     // only ones) it is read in the body, its strings borrowed from there, and its text is
@@ -251,9 +257,9 @@ fn additional_info<'a>(f: &mut Findings<'a>, value: check::Value<'a>) -> Option<
     let (text, (response_code, response_desc, unknown)) = match value {
         check::Value::Escaped(e) => match read_object_escaped(e, &InfoField::NAMES) {
             Some(object) => (InfoText::quotes_escaped(e.source()), info_parts(f, object)),
-            None => read_text(f, Cow::Owned(e.unescape()))?,
+            None => read_text(f, Cow::Owned(e.unescape()), false)?,
         },
-        other => read_text(f, other.into_text())?,
+        other => read_text(f, other.into_text(), checked)?,
     };
     for key in unknown {
         if let Some(meant) = near_miss(&key, &InfoField::KNOWN) {
@@ -281,14 +287,15 @@ type InfoParts<'t> = (
 );
 
 /// Reads additionalInfo's decoded (or unescaped) text: its parts borrow from the body when the
-/// text does, and are copied out of a decoded copy.
+/// text does, and are copied out of a decoded copy. `checked`: see [`read_info`].
 fn read_text<'a>(
     f: &mut Findings<'_>,
     text: Cow<'a, str>,
+    checked: bool,
 ) -> Option<(InfoText<'a>, InfoParts<'a>)> {
     let parts = match &text {
-        Cow::Borrowed(t) => read_info(f, t)?,
-        Cow::Owned(t) => owned(read_info(f, t)?),
+        Cow::Borrowed(t) => read_info(f, t, checked)?,
+        Cow::Owned(t) => owned(read_info(f, t, false)?),
     };
     Some((InfoText::from(text), parts))
 }
@@ -301,9 +308,16 @@ fn owned<'a>((code, desc, unknown): InfoParts<'_>) -> InfoParts<'a> {
 }
 
 /// Reads the object inside additionalInfo: responseCode, responseDesc and the other keys.
-fn read_info<'t>(f: &mut Findings<'_>, text: &'t str) -> Option<InfoParts<'t>> {
+/// `checked`: the text is an object the body reader read as one ([`Raw::Object`]: sent as an
+/// object, not as a string holding one), so it is well-formed.
+fn read_info<'t>(f: &mut Findings<'_>, text: &'t str, checked: bool) -> Option<InfoParts<'t>> {
     const FIELD: &str = F::AdditionalInfo.name();
-    match read_object_text(text, &InfoField::NAMES) {
+    let read = if checked {
+        read_object_checked(text, &InfoField::NAMES)
+    } else {
+        read_object_text(text, &InfoField::NAMES)
+    };
+    match read {
         Ok(object) => Some(info_parts(f, object)),
         Err(BodyError::DuplicateKey(k)) => {
             f.error(

@@ -11,13 +11,18 @@
 //! - bodies over 64 KiB are refused before reading.
 //!
 //! The express reader (`read_plain`) is held to the general one: where it answers, the general
-//! reader read the same strings and no other key.
+//! reader read the same strings and no other key. An object the general reader read as a
+//! field's value is read again by `read_object_checked` (which does not check the other keys'
+//! values again) exactly as `read_object_text` reads it.
 //!
 //! Shared by `core/tests/json_differential.rs` (proptest, in every test run) and the fuzz target
 //! `fuzz/fuzz_targets/json.rs` (`cargo xtask fuzz json`).
 
 use serde_json::Value;
-use txstate_core::json::{read_object, read_plain, Body, BodyError, Raw, MAX_BODY_BYTES};
+use txstate_core::json::{
+    read_object, read_object_checked, read_object_text, read_plain, Body, BodyError, Raw,
+    MAX_BODY_BYTES,
+};
 
 /// The field names the reader is asked for: a notify name and two short ones.
 pub const KNOWN: [&str; 3] = ["a", "b", "responseState"];
@@ -36,6 +41,17 @@ pub fn compare(data: &[u8]) -> Result<(), String> {
             return Err(format!(
                 "express reader: {plain:?}\ngeneral reader: {ours:?}"
             ));
+        }
+    }
+    if let Ok(body) = &ours {
+        for raw in body.fields.iter().flatten() {
+            if let Raw::Object(object) = raw {
+                let checked = format!("{:?}", read_object_checked(object, &KNOWN));
+                let checking = format!("{:?}", read_object_text(object, &KNOWN));
+                if checked != checking {
+                    return Err(format!("checked reader: {checked}\nreader: {checking}"));
+                }
+            }
         }
     }
     let plain = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
