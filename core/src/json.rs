@@ -1424,6 +1424,20 @@ mod props {
     use super::*;
     use proptest::prelude::*;
 
+    /// An object of `fields` as serde_json writes it, compact or pretty (white space and line
+    /// feeds between its tokens).
+    fn object_json(fields: Vec<(&str, serde_json::Value)>, pretty: bool) -> String {
+        let object: serde_json::Map<String, serde_json::Value> =
+            fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let object = serde_json::Value::Object(object);
+        if pretty {
+            serde_json::to_string_pretty(&object)
+        } else {
+            serde_json::to_string(&object)
+        }
+        .expect("serializes")
+    }
+
     /// Any JSON value: scalars of every kind (strings with escapes, control characters and
     /// non-ASCII; integers and fractions), nested up to a few levels in arrays and objects.
     fn any_json() -> impl Strategy<Value = serde_json::Value> {
@@ -1505,17 +1519,7 @@ mod props {
             ), 0..5),
             pretty in any::<bool>(),
         ) {
-            let object: serde_json::Map<String, serde_json::Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            let object = serde_json::Value::Object(object);
-            let inner = if pretty {
-                serde_json::to_string_pretty(&object)
-            } else {
-                serde_json::to_string(&object)
-            }
-            .expect("serializes");
+            let inner = object_json(fields, pretty);
             let outer = format!("{{\"z\": {inner} }}");
             let read = read_object(outer.as_bytes(), &["z"]).expect("valid JSON");
             let Some(Raw::Object(o)) = read.get(0) else {
@@ -1563,17 +1567,7 @@ mod props {
             pretty in any::<bool>(),
             bom in any::<bool>(),
         ) {
-            let object: serde_json::Map<String, serde_json::Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
-            let object = serde_json::Value::Object(object);
-            let mut inner = if pretty {
-                serde_json::to_string_pretty(&object)
-            } else {
-                serde_json::to_string(&object)
-            }
-            .expect("serializes");
+            let mut inner = object_json(fields, pretty);
             if bom {
                 inner.insert(0, '\u{FEFF}');
             }
