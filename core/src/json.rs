@@ -252,7 +252,7 @@ fn read_object_text_into<'a, const N: usize>(
         s.end().map_err(|e| s.not_json(e))?;
         return Err(BodyError::NotObject(kind));
     }
-    s.object::<N, false>(known, body)?;
+    s.object(known, body, false)?;
     s.end().map_err(|e| s.not_json(e))
 }
 
@@ -274,7 +274,7 @@ pub fn read_object_checked<'a, const N: usize>(
         pos: 0,
     };
     let mut body = Body::new();
-    s.object::<N, true>(known, &mut body)?;
+    s.object(known, &mut body, true)?;
     Ok(body)
 }
 
@@ -303,7 +303,7 @@ pub fn read_object_escaped<'a, const N: usize>(
         return None;
     }
     let mut body = Body::new();
-    s.object::<N, false>(known, &mut body).ok()?;
+    s.object(known, &mut body, false).ok()?;
     s.end().ok()?;
     let nested = |v: &Option<Raw<'_>>| matches!(v, Some(Raw::Object(_) | Raw::Array(_)));
     if body.fields.iter().any(nested) {
@@ -508,12 +508,13 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
         })
     }
 
-    /// The object at `{` into `body` (empty). `CHECKED`: the text is known to be well-formed
+    /// The object at `{` into `body` (empty). `checked`: the text is known to be well-formed
     /// ([`read_object_checked`]), so the other keys' values are stepped over unchecked.
-    fn object<const N: usize, const CHECKED: bool>(
+    fn object<const N: usize>(
         &mut self,
         known: &[&str; N],
         body: &mut Body<'a, N>,
+        checked: bool,
     ) -> Result<(), BodyError> {
         let mut next = 0;
         self.pos += 1; // '{'
@@ -553,7 +554,7 @@ impl<'a, const ESC: bool> Scanner<'a, ESC> {
                 }
                 Err(key) => {
                     self.ws();
-                    if CHECKED {
+                    if checked {
                         self.skip_checked();
                     } else {
                         self.skip_value().map_err(|e| self.not_json(e))?;
