@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod listener;
+pub mod log_writer;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;

@@ -1,7 +1,7 @@
 //! The server's log: `tracing` to stdout, as text (colour only on a terminal, never in files or
 //! pipes; `NO_COLOR` turns it off there too) or as one JSON object a line
-//! (`TXSTATE_LOG_FORMAT=json`) for log shippers. Lines are written by a background thread
-//! (`tracing-appender`), so a slow stdout never holds up a request.
+//! (`TXSTATE_LOG_FORMAT=json`) for log shippers. Lines are gathered in memory and written by a
+//! background thread ([`crate::log_writer`]), so a slow stdout never holds up a request.
 //!
 //! Every request gets one access-log line (target `txstate::access`: method, path, status,
 //! in-body code, latency, request id, client), written by [`crate::http`]'s trace layer;
@@ -10,17 +10,17 @@
 
 use std::io::IsTerminal;
 
-use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
+use crate::log_writer::{batched, Guard};
 
 /// The access log's target.
 pub const ACCESS: &str = "txstate::access";
 
 /// Installs the global subscriber; keep the guard until the end of `main`.
-pub fn init(format: LogFormat) -> WorkerGuard {
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+pub fn init(format: LogFormat) -> Guard {
+    let (writer, guard) = batched(std::io::stdout());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
