@@ -134,6 +134,7 @@ impl SqliteStore {
                 let queues = Queues {
                     jobs: rx,
                     logs: &writer_logs,
+                    spare_logs: Vec::new(),
                     synced,
                     idle: &idle,
                 };
@@ -344,6 +345,9 @@ struct Queues<'a> {
     jobs: mpsc::Receiver<Message>,
     /// Request log lines, added to the next batch.
     logs: &'a Mutex<Vec<LogLine>>,
+    /// The lines' buffer of the batch before, emptied, swapped in for the next lines: the queue
+    /// keeps its capacity (growing it anew a batch cost a large allocation or two a batch).
+    spare_logs: Vec<LogLine>,
     /// Committed batches, answered once the log is on disk.
     synced: std::sync::mpsc::Sender<Vec<Finish>>,
     /// Whether the syncer has flushed every batch handed to it (it sends `Message::Flushed`
@@ -411,13 +415,13 @@ fn write_loop(
         });
         if due {
             if let Some(t) = open.take() {
-                commit(&conn, &q, &mut tally, t, metrics, commits);
+                commit(&conn, &mut q, &mut tally, t, metrics, commits);
             }
         }
     }
     // The queue is closed (shutdown): what is open commits now.
     if let Some(t) = open.take() {
-        commit(&conn, &q, &mut tally, t, metrics, commits);
+        commit(&conn, &mut q, &mut tally, t, metrics, commits);
     }
 }
 
@@ -449,7 +453,7 @@ fn run_jobs<'c>(conn: &'c Connection, tally: &mut Tally<'c>, mut t: Open, jobs: 
 /// answers them all with an error and commits the log lines alone.
 fn commit<'c>(
     conn: &'c Connection,
-    q: &Queues<'_>,
+    q: &mut Queues<'_>,
     tally: &mut Tally<'c>,
     t: Open,
     metrics: &Metrics,
@@ -477,11 +481,10 @@ fn commit<'c>(
         }
     }
     // The request log lines queued so far ride along (a failing one is dropped alone).
-    let lines = q
-        .logs
-        .lock()
-        .map(|mut l| std::mem::take(&mut *l))
-        .unwrap_or_default();
+    let mut lines = std::mem::take(&mut q.spare_logs);
+    if let Ok(mut queued) = q.logs.lock() {
+        std::mem::swap(&mut *queued, &mut lines);
+    }
     if let Err(e) = super::sqlite_writes::log(tally, &lines) {
         tracing::warn!(error = %e, lines = lines.len(), "could not write request log lines");
     }
@@ -506,6 +509,8 @@ fn commit<'c>(
             finish(Err("the log flusher has stopped".to_owned()));
         }
     }
+    lines.clear();
+    q.spare_logs = lines;
 }
 
 #[cfg(test)]
