@@ -156,24 +156,26 @@ fn drop_unusable_request_id(mut req: Request) -> Request {
     req
 }
 
-/// The span of a request: its id, method, path (never the query) and client.
+/// The span of a request: its id, method, path (never the query) and client. The fields are
+/// looked up only when the span is enabled (`RUST_LOG=warn` leaves it off).
 fn request_span(req: &axum::http::Request<axum::body::Body>) -> Span {
-    let id = req
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let client = req
-        .extensions()
-        .get::<ClientAddr>()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    /// The client's address, or nothing.
+    struct Client<'a>(Option<&'a ClientAddr>);
+    impl std::fmt::Display for Client<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.0.map_or(Ok(()), |c| c.fmt(f))
+        }
+    }
     tracing::info_span!(
         "request",
-        request_id = %id,
+        request_id = %req
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
         method = %req.method(),
         path = %req.uri().path(),
-        client = %client,
+        client = %Client(req.extensions().get::<ClientAddr>()),
     )
 }
 
