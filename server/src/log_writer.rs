@@ -4,8 +4,8 @@
 //!
 //! Hand-written because `tracing-appender`'s non-blocking writer (used before) wakes its thread
 //! for every line: with one access-log line a request, that wake-up, the thread's `write` and
-//! its going back to sleep cost ~5 µs of CPU a request under load, a tenth of what a
-//! notification costs the server (docs/benchmarks.md). Like it, a stdout that does not keep up
+//! its going back to sleep cost ~3 µs of CPU a request under load, 6 % of what a notification
+//! costs the server (docs/benchmarks.md, "The access log"). Like it, a stdout that does not keep up
 //! never holds up a request: past [`MAX_BYTES`] waiting, lines are dropped and counted, and
 //! the count is written when the writer catches up. Dropping the [`Guard`] writes what is left
 //! (a panic unwinds through `main`, which holds it); a process killed outright loses at most the
