@@ -8,8 +8,10 @@
 //! costs the server (docs/benchmarks.md, "The access log"). Like it, a stdout that does not keep up
 //! never holds up a request: past [`MAX_BYTES`] waiting, lines are dropped and counted, and
 //! the count is written when the writer catches up. Dropping the [`Guard`] writes what is left
-//! (a panic unwinds through `main`, which holds it); a process killed outright loses at most the
-//! last [`FLUSH_EVERY`] of lines, as the queue of the writer before could be lost.
+//! (a panic unwinds through `main`, which holds it), waiting at most [`SHUTDOWN_WAIT`] for a
+//! stdout that does not take it, as tracing-appender's guard did; a process killed outright
+//! loses at most the last [`FLUSH_EVERY`] of lines, as the queue of the writer before could be
+//! lost.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -24,12 +26,18 @@ pub const FLUSH_EVERY: Duration = Duration::from_millis(20);
 pub const SOON_BYTES: usize = 64 * 1024;
 /// Past this much waiting, lines are dropped (and counted).
 pub const MAX_BYTES: usize = 8 * 1024 * 1024;
+/// How long dropping the [`Guard`] waits for the last lines to be written: a stdout that takes
+/// nothing must not keep the process from exiting.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(1);
 
 /// The lines waiting, shared by the threads that log and the one that writes.
 #[derive(Debug, Default)]
 struct Shared {
     state: Mutex<State>,
+    /// Lines to write, or closing: for the writer.
     ready: Condvar,
+    /// The writer has written its last lines: for the guard.
+    finished: Condvar,
 }
 
 #[derive(Debug, Default)]
@@ -37,6 +45,8 @@ struct State {
     lines: Vec<u8>,
     dropped: u64,
     closing: bool,
+    /// Set by the writer when it stops.
+    done: bool,
 }
 
 impl Shared {
@@ -66,7 +76,11 @@ pub fn batched<W: Write + Send + 'static>(mut out: W) -> (Batched, Guard) {
     let theirs = shared.clone();
     let thread = std::thread::Builder::new()
         .name("txstate-log".into())
-        .spawn(move || write_loop(&theirs, &mut out))
+        .spawn(move || {
+            write_loop(&theirs, &mut out);
+            theirs.lock().done = true;
+            theirs.finished.notify_all();
+        })
         .map_err(|e| eprintln!("txstate-server: no log writer thread ({e}); logging to nowhere"))
         .ok();
     (
@@ -115,9 +129,19 @@ impl Drop for Guard {
     fn drop(&mut self) {
         self.shared.lock().closing = true;
         self.shared.ready.notify_one();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        let s = self.shared.lock();
+        let done = self
+            .shared
+            .finished
+            .wait_timeout_while(s, SHUTDOWN_WAIT, |s| !s.done)
+            .is_ok_and(|(s, _)| s.done);
+        if done {
+            let _ = thread.join();
         }
+        // Otherwise the thread is left blocked on stdout; the process exits without it.
     }
 }
 
@@ -208,24 +232,49 @@ mod tests {
         assert!(writes < 20_000 / 10, "{writes} writes for 20,000 lines");
     }
 
+    /// A stdout that does not take anything until the test opens its gate.
+    #[derive(Clone)]
+    struct Stuck(Arc<(Mutex<bool>, Condvar)>, Sink);
+
+    impl Write for Stuck {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let (open, cv) = &*self.0;
+            let mut o = open.lock().expect("gate");
+            while !*o {
+                o = cv.wait(o).expect("gate");
+            }
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_guard_does_not_wait_for_ever_on_a_stdout_that_takes_nothing() {
+        let gate = Arc::new((Mutex::new(false), Condvar::new()));
+        let sink = Sink::default();
+        let (make, guard) = batched(Stuck(gate.clone(), sink.clone()));
+        make.make_writer()
+            .write_all(b"never taken\n")
+            .expect("write");
+        // Returns (after at most SHUTDOWN_WAIT) although the writer is blocked on stdout.
+        drop(guard);
+        assert!(sink.0.lock().expect("sink").0.is_empty());
+        assert!(!make.shared.lock().done);
+        // Let the writer go: it writes what it held and stops.
+        *gate.0.lock().expect("gate") = true;
+        gate.1.notify_all();
+        let mut s = make.shared.lock();
+        while !s.done {
+            s = make.shared.finished.wait(s).expect("finished");
+        }
+        drop(s);
+        assert_eq!(sink.0.lock().expect("sink").0, b"never taken\n");
+    }
+
     #[test]
     fn lines_past_the_limit_are_dropped_counted_and_said() {
-        // A stdout that does not take anything until the test lets it.
-        #[derive(Clone)]
-        struct Stuck(Arc<(Mutex<bool>, Condvar)>, Sink);
-        impl Write for Stuck {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                let (open, cv) = &*self.0;
-                let mut o = open.lock().expect("gate");
-                while !*o {
-                    o = cv.wait(o).expect("gate");
-                }
-                self.1.write(buf)
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
         let gate = Arc::new((Mutex::new(false), Condvar::new()));
         let sink = Sink::default();
         let (make, guard) = batched(Stuck(gate.clone(), sink.clone()));
