@@ -19,46 +19,6 @@ seconds=${WRK_SECONDS:-10}
 # shellcheck source=server.sh
 . "$here/server.sh"
 
-
-# measure LABEL "PID..." URL... : wrk on each URL at once (64 connections split over them);
-# prints one line and sets $rps.
-measure() {
-  local label=$1 pids=$2; shift 2
-  local n=$# outs=() wrks=() i=0 url t0 t1
-  t0=$(cpu_ticks $pids)
-  for url in "$@"; do
-    outs+=("$(mktemp)")
-    RUN=$RANDOM$i KEY=${key:-} wrk -t1 -c$((64 / n)) -d"${seconds}s" --latency -s "$here/notify.lua" "$url" > "${outs[$i]}" 2>&1 &
-    wrks+=($!); i=$((i + 1))
-  done
-  wait "${wrks[@]}"
-  t1=$(cpu_ticks $pids)
-  local report
-  report=$(python3 - "$label" "$t0" "$t1" "$(getconf CLK_TCK)" "${outs[@]}" <<'PY'
-import re, sys
-label, t0, t1, tck, files = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
-def ms(v):
-    n, u = re.match(r"([\d.]+)(us|ms|s)", v).groups()
-    return float(n) * {"us": 1e-3, "ms": 1, "s": 1e3}[u]
-rps = reqs = non2xx = 0; p = {}
-for f in files:
-    t = open(f).read()
-    rps += float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-    reqs += int(re.search(r"(\d+) requests in", t).group(1))
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", t); non2xx += int(m.group(1)) if m else 0
-    for q in ("50", "99"):
-        p[q] = max(p.get(q, 0), ms(re.search(rf"\s{q}%\s+(\S+)", t).group(1)))
-cpu = (t1 - t0) * 1e6 / tck / max(reqs, 1)
-print(f"{label:<34} {rps:>10,.0f} req/s  p50 {p['50']:.2f} ms  p99 {p['99']:.2f} ms  "
-      f"non-2xx {non2xx}  server CPU {cpu:.0f} µs/request")
-print(rps)
-PY
-)
-  rm -f "${outs[@]}"
-  echo "${report%$'\n'*}"   # the line; the last one is the rate, for the ratios
-  rps=${report##*$'\n'}
-}
-
 ratio() { python3 -c "print(f'{($1) / ($2):.2f}')"; }
 
 port=$((20000 + RANDOM % 10000))
