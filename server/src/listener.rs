@@ -122,6 +122,15 @@ async fn connection(
     let mut conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
+        // A client that closes its sending side (or the whole connection) after a whole
+        // request still has it processed to the end, stored and logged: hyper otherwise
+        // reads ahead for the end of the connection while the handler runs and drops the
+        // handler when it finds it (a request stored without its log line, a half-closed
+        // client without its answer). That read also made hyper take a new 8 KB buffer for
+        // every request, the old one still shared with the request (callgrind: -1.3 %
+        // instructions a notification). An event stream to a client that left is found at
+        // its next keep-alive write.
+        .half_close(true)
         .serve_connection(TokioIo::new(stream), service);
     let mut shutting_down = false;
     let served = loop {

@@ -378,3 +378,64 @@ async fn sql_and_script_looking_text_is_stored_and_returned_verbatim() {
     healthy(&s, &secret).await;
     s.stop().await;
 }
+
+/// A partner that sends a whole notification and goes away before the answer (a client
+/// timeout, a crash, a load balancer's reset) still has it processed to the end: stored, and
+/// in the request log with its answer, as if it had waited. Nothing it sent is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_that_leaves_before_the_answer_still_has_its_request_stored_and_logged() {
+    let s = TestServer::start().await;
+    let (_, secret) = s.user(&["notify"], None).await;
+    for (i, how) in ["shuts its sending side", "closes the connection"]
+        .iter()
+        .enumerate()
+    {
+        let ref_id = format!("LEFT_{i}_{}", rand_id());
+        let body = notification(DEP, &ref_id, "531", None).to_string();
+        let head = format!(
+            "POST {NOTIFY} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {secret}\r\n\
+             content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        let mut conn = TcpStream::connect(s.running.addr).await.expect("connect");
+        conn.write_all(head.as_bytes()).await.expect("head");
+        conn.write_all(body.as_bytes()).await.expect("body");
+        if i == 0 {
+            // Half-closed: it can still read the answer.
+            conn.shutdown().await.expect("shutdown");
+            let (status, text) = read_response(&mut conn).await;
+            assert_eq!(status, 200, "{how}: {text}");
+        } else {
+            drop(conn);
+        }
+        // The server finishes on its own time: wait for the log line (bounded), then check.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let logged = loop {
+            let row: Option<(i64, i64, String)> = s
+                .db()
+                .query_row(
+                    "SELECT status, code, response FROM request_log WHERE body LIKE ?1",
+                    [format!("%{ref_id}%")],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .ok();
+            if let Some(row) = row {
+                break row;
+            }
+            assert!(Instant::now() < deadline, "{how}: no log line for {ref_id}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!((logged.0, logged.1), (200, 1100), "{how}: {logged:?}");
+        let stored: String = s
+            .db()
+            .query_row(
+                "SELECT transaction_id FROM notifications WHERE ref_trans_id = ?1",
+                [&ref_id],
+                |r| r.get(0),
+            )
+            .expect("the notification is stored");
+        assert!(logged.2.contains(&stored), "{how}: {logged:?} vs {stored}");
+    }
+    healthy(&s, &secret).await;
+    s.stop().await;
+}
