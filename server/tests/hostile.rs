@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{notification, TestServer, NOTIFY, VOICE};
+use common::{notification, until, TestServer, NOTIFY, VOICE};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -409,22 +409,27 @@ async fn a_partner_that_leaves_before_the_answer_still_has_its_request_stored_an
             drop(conn);
         }
         // The server finishes on its own time: wait for the log line (bounded), then check.
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let logged = loop {
-            let row: Option<(i64, i64, String)> = s
-                .db()
+        let line = || {
+            s.db()
                 .query_row(
                     "SELECT status, code, response FROM request_log WHERE body LIKE ?1",
                     [format!("%{ref_id}%")],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    },
                 )
-                .ok();
-            if let Some(row) = row {
-                break row;
-            }
-            assert!(Instant::now() < deadline, "{how}: no log line for {ref_id}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
+                .ok()
         };
+        until(&format!("{how}: the log line of {ref_id}"), || {
+            let found = line().is_some();
+            async move { found }
+        })
+        .await;
+        let logged = line().expect("the log line");
         assert_eq!((logged.0, logged.1), (200, 1100), "{how}: {logged:?}");
         let stored: String = s
             .db()

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::backends::PgDatabase;
 use common::process::ServerProcess;
-use common::{notification, TestServer, ADMIN, NOTIFY};
+use common::{notification, until, TestServer, ADMIN, NOTIFY};
 use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -245,23 +245,6 @@ async fn webhook_receiver() -> (String, Arc<Mutex<Vec<Value>>>) {
     let url = format!("http://{}/hook", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
     (url, got)
-}
-
-/// Waits (at most 60 s, polling) until `cond` holds.
-async fn until<F, Fut>(what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut tick = tokio::time::interval(Duration::from_millis(100));
-    loop {
-        tick.tick().await;
-        if cond().await {
-            return;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-    }
 }
 
 async fn metrics(http: &reqwest::Client, base: &str) -> String {

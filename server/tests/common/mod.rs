@@ -6,6 +6,7 @@ pub mod backends;
 pub mod process;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use txstate_core::Catalog;
@@ -159,4 +160,21 @@ pub fn notification(deployment: &str, ref_id: &str, state: &str, code: Option<&s
         b["additionalInfo"] = Value::String(json!({"responseCode": c}).to_string());
     }
     b
+}
+
+/// Waits (at most 60 s, polling) until `cond` holds.
+pub async fn until<F, Fut>(what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        if cond().await {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
+    }
 }
