@@ -48,24 +48,57 @@ fn days_in_month(year: u16, month: u8) -> u8 {
 }
 
 impl DateTime {
-    /// Parses `yyyy-MM-dd?HH:mm:ss` (19 bytes) where `?` is `sep`.
+    /// Parses `yyyy-MM-dd?HH:mm:ss` (19 bytes) where `?` is one of `seps`. The digits and
+    /// separators are checked eight bytes at a time, in three overlapping words (callgrind: a
+    /// field at a time, each through a digit loop, was ~145 instructions a time, 7 % of a
+    /// voice body); a test holds it to the field-at-a-time reading.
     fn parse_base(b: &[u8], seps: &[u8]) -> Option<DateTime> {
-        if b.len() != 19
-            || b[4] != b'-'
-            || b[7] != b'-'
-            || !seps.contains(&b[10])
-            || b[13] != b':'
-            || b[16] != b':'
-        {
+        let b: &[u8; 19] = b.try_into().ok()?;
+        // `yyyy-MM-`, `dd?HH:mm`, `HH:mm:ss`: where each word has digits, and its `-` and `:`
+        // (the `?` is checked against `seps`), one byte of the mask each, the lowest first.
+        const DIGITS: [u64; 3] = [
+            0x00FF_FF00_FFFF_FFFF,
+            0xFFFF_00FF_FF00_FFFF,
+            0xFFFF_00FF_FF00_FFFF,
+        ];
+        const MARKS: [(u64, u64); 3] = [
+            (0xFF00_00FF_0000_0000, 0x2D00_002D_0000_0000),
+            (0x0000_FF00_0000_0000, 0x0000_3A00_0000_0000),
+            (0x0000_FF00_00FF_0000, 0x0000_3A00_003A_0000),
+        ];
+        const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+        const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+        let word = |at: usize| {
+            let mut w = [0; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        let words = [word(0), word(8), word(11)];
+        let mut bad = 0;
+        for ((w, digits), (mask, marks)) in words.into_iter().zip(DIGITS).zip(MARKS) {
+            // A digit is 0x30-0x39: high nibble 3, and a low nibble that 6 does not carry past
+            // 15 (no carry leaves its byte).
+            bad |= (w & HIGH & digits) ^ (0x3030_3030_3030_3030 & digits);
+            bad |= ((w & LOW & digits) + (0x0606_0606_0606_0606 & digits)) & 0x1010_1010_1010_1010;
+            bad |= (w & mask) ^ marks;
+        }
+        if bad != 0 || !seps.contains(&b[10]) {
             return None;
         }
+        // Each byte the number of its digit and the next: at most 15 * 10 + 15 (a separator's
+        // nibble), so nothing carries into the next byte.
+        let pairs = words.map(|w| {
+            let d = w & LOW;
+            d * 10 + (d >> 8)
+        });
+        let two = |word: usize, at: u32| (pairs[word] >> (8 * at)) as u8;
         let dt = DateTime {
-            year: u16::try_from(digits(&b[0..4])?).ok()?,
-            month: u8::try_from(digits(&b[5..7])?).ok()?,
-            day: u8::try_from(digits(&b[8..10])?).ok()?,
-            hour: u8::try_from(digits(&b[11..13])?).ok()?,
-            minute: u8::try_from(digits(&b[14..16])?).ok()?,
-            second: u8::try_from(digits(&b[17..19])?).ok()?,
+            year: u16::from(two(0, 0)) * 100 + u16::from(two(0, 2)),
+            month: two(0, 5),
+            day: two(1, 0),
+            hour: two(1, 3),
+            minute: two(1, 6),
+            second: two(2, 6),
             millis: 0,
         };
         let valid = dt.year >= 1
@@ -232,6 +265,64 @@ impl DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The field-at-a-time reading [`DateTime::parse_base`] replaced, which the word-at-a-time
+    /// one is held to.
+    fn parse_base_by_fields(b: &[u8], seps: &[u8]) -> Option<DateTime> {
+        if b.len() != 19
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || !seps.contains(&b[10])
+            || b[13] != b':'
+            || b[16] != b':'
+        {
+            return None;
+        }
+        let dt = DateTime {
+            year: u16::try_from(digits(&b[0..4])?).ok()?,
+            month: u8::try_from(digits(&b[5..7])?).ok()?,
+            day: u8::try_from(digits(&b[8..10])?).ok()?,
+            hour: u8::try_from(digits(&b[11..13])?).ok()?,
+            minute: u8::try_from(digits(&b[14..16])?).ok()?,
+            second: u8::try_from(digits(&b[17..19])?).ok()?,
+            millis: 0,
+        };
+        let valid = dt.year >= 1
+            && (1..=12).contains(&dt.month)
+            && dt.day >= 1
+            && dt.day <= days_in_month(dt.year, dt.month)
+            && dt.hour <= 23
+            && dt.minute <= 59
+            && dt.second <= 59;
+        valid.then_some(dt)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Times near the format — fields out of range, any byte at up to three places (the
+        /// bytes either side of the digits, the separators', high bytes), 18 to 20 bytes — read
+        /// the same both ways, with either set of separators.
+        #[test]
+        fn words_read_what_fields_read(
+            fields in (0u16..=9999, 0u8..=13, 0u8..=32, 0u8..=24, 0u8..=60, 0u8..=60),
+            changes in proptest::collection::vec((0usize..19, proptest::prelude::any::<u8>()), 0..3),
+            sep in proptest::sample::select(vec![b' ', b'T', b't']),
+            len in proptest::sample::select(vec![18usize, 19, 19, 19, 20]),
+        ) {
+            let (y, mo, d, h, mi, s) = fields;
+            let text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}0");
+            let mut b = text.into_bytes();
+            b[10] = sep;
+            for (at, byte) in changes {
+                b[at] = byte;
+            }
+            b.truncate(len);
+            for seps in [&b" "[..], b"Tt "] {
+                proptest::prop_assert_eq!(DateTime::parse_base(&b, seps), parse_base_by_fields(&b, seps), "{:?}", b);
+            }
+        }
+    }
 
     /// A hand-built time whose fields do not fit their places is written whole, as `format!`
     /// writes it, at both precisions.
