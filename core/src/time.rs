@@ -101,14 +101,18 @@ impl DateTime {
             second: two(2, 6),
             millis: 0,
         };
-        let valid = dt.year >= 1
-            && (1..=12).contains(&dt.month)
-            && dt.day >= 1
-            && dt.day <= days_in_month(dt.year, dt.month)
-            && dt.hour <= 23
-            && dt.minute <= 59
-            && dt.second <= 59;
-        valid.then_some(dt)
+        dt.in_calendar().then_some(dt)
+    }
+
+    /// Whether the date exists (year 1 on) and the time of day is in range.
+    fn in_calendar(&self) -> bool {
+        self.year >= 1
+            && (1..=12).contains(&self.month)
+            && self.day >= 1
+            && self.day <= days_in_month(self.year, self.month)
+            && self.hour <= 23
+            && self.minute <= 59
+            && self.second <= 59
     }
 
     /// `yyyy-MM-dd HH:mm:ss` exactly.
@@ -287,14 +291,7 @@ mod tests {
             second: u8::try_from(digits(&b[17..19])?).ok()?,
             millis: 0,
         };
-        let valid = dt.year >= 1
-            && (1..=12).contains(&dt.month)
-            && dt.day >= 1
-            && dt.day <= days_in_month(dt.year, dt.month)
-            && dt.hour <= 23
-            && dt.minute <= 59
-            && dt.second <= 59;
-        valid.then_some(dt)
+        dt.in_calendar().then_some(dt)
     }
 
     proptest::proptest! {
