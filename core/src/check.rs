@@ -6,9 +6,10 @@ use std::borrow::Cow;
 
 use crate::codes::Code;
 use crate::fields::{Field, Kind, Need, TimeFormat, ID_MAX_CHARS};
-use crate::json::{swar, Escaped, Raw};
+use crate::json::{Escaped, Raw};
 use crate::message::{Absence, Expectation, Got, Message};
 use crate::names::{near_miss, Known};
+use crate::swar;
 use crate::time::{DateTime, Precision};
 use crate::verdict::Findings;
 

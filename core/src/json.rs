@@ -13,6 +13,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::swar;
+
 /// Largest accepted body (contract: "body at most 64 KiB").
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -1179,50 +1181,6 @@ pub fn clip(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// Eight bytes at a time in a `u64` (little-endian). Each test flags bytes in their high bit;
-/// the lowest flagged byte is exact (the borrows only run upwards), so [`swar::first`] is the
-/// first byte that matched.
-pub(crate) mod swar {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
-
-    /// Flags the bytes of `w` below `n` (`n` at most 0x80).
-    pub fn bytes_below(w: u64, n: u8) -> u64 {
-        w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
-    }
-
-    /// Flags the bytes of `w` equal to `b`.
-    pub fn bytes_eq(w: u64, b: u8) -> u64 {
-        bytes_below(w ^ (ONES * u64::from(b)), 1)
-    }
-
-    /// The index of the first flagged byte of a non-zero mask.
-    pub fn first(mask: u64) -> usize {
-        (mask.trailing_zeros() / 8) as usize
-    }
-
-    /// Eight bytes as a word (`w` has at least eight; the first eight are read).
-    pub fn word(w: &[u8]) -> u64 {
-        let mut a = [0; 8];
-        if let Some(w) = w.get(..8) {
-            a.copy_from_slice(w);
-        }
-        u64::from_le_bytes(a)
-    }
-
-    /// `a == b`, for names of 8 to 16 bytes as two words each (the first and the last eight
-    /// bytes, overlapping): a `memcmp` call cost more than the comparison.
-    #[inline]
-    pub fn same(a: &[u8], b: &[u8]) -> bool {
-        match (a.len(), b.len()) {
-            (n, m) if n == m && (8..=16).contains(&n) => {
-                word(&a[..8]) == word(&b[..8]) && word(&a[n - 8..]) == word(&b[n - 8..])
-            }
-            _ => a == b,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1461,19 +1419,6 @@ mod props {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
-
-        /// The word comparison of names says what `==` says, at every length around its range:
-        /// equal, one byte apart, or of another length.
-        #[test]
-        fn same_is_eq(a in "[ab]{0,20}", at in 0usize..24, cut in proptest::bool::ANY) {
-            let mut b = a.clone().into_bytes();
-            match b.get_mut(at) {
-                Some(c) if !cut => *c = if *c == b'a' { b'b' } else { b'a' },
-                Some(_) => b.truncate(at),
-                None => {}
-            }
-            prop_assert_eq!(swar::same(a.as_bytes(), &b), a.as_bytes() == b.as_slice());
-        }
 
         /// A value under an unknown key is skipped as JSON at any depth (its open containers
         /// spill every 64 levels): nested objects and arrays around a scalar of any kind, read

@@ -8,6 +8,7 @@
 //! The modules form a one-way stack (a test below holds them to it): each uses only modules
 //! of the layers under it.
 //!
+//! 0. `swar`: eight bytes at a time, for the readers of layer 1.
 //! 1. Vocabulary: [`codes`] (the one code table), [`lists`] (enumerated values and their
 //!    meanings), [`time`] (the date-time formats), [`ids`], [`json`] (the body reader),
 //!    [`names`] (near-miss names), [`csv`], [`payload`] (the payloads as stored).
@@ -41,6 +42,7 @@ pub mod report;
 mod rules;
 pub mod schema;
 pub mod stateful;
+mod swar;
 pub mod time;
 pub mod verdict;
 pub mod voice;
@@ -69,6 +71,7 @@ pub fn validate<'a>(api: Api, body: &'a [u8], opts: &Options<'_>) -> Verdict<'a>
 mod layers {
     /// Each module's layer (see the crate's documentation).
     const LAYERS: &[(&str, u8)] = &[
+        ("swar", 0),
         ("codes", 1),
         ("lists", 1),
         ("time", 1),

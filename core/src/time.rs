@@ -3,6 +3,8 @@
 //! - notify `responseTime`: `yyyy-MM-dd HH:mm:ss`, or RFC 3339 normalised to UTC.
 //! - voice times: `yyyy-MM-dd HH:mm:ss.SSS`, or without the milliseconds (with a warning).
 
+use crate::swar;
+
 /// A calendar date-time without a zone, to the millisecond.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DateTime {
@@ -68,13 +70,7 @@ impl DateTime {
         ];
         const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
         const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
-        // Not `json::swar::word`: `json` is this module's layer, not a lower one (`lib.rs`).
-        let word = |at: usize| {
-            let mut w = [0; 8];
-            w.copy_from_slice(&b[at..at + 8]);
-            u64::from_le_bytes(w)
-        };
-        let words = [word(0), word(8), word(11)];
+        let words = [0, 8, 11].map(|at| swar::word(&b[at..]));
         let mut bad = 0;
         for ((w, digits), (mask, marks)) in words.into_iter().zip(DIGITS).zip(MARKS) {
             // A digit is 0x30-0x39: high nibble 3, and a low nibble that 6 does not carry past
