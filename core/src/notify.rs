@@ -215,8 +215,8 @@ fn conclude<'a>(checked: Checked<'a>, opts: &Options<'_>) -> Verdict<'a> {
         }
     }
 
-    let normalized = match (f.has_errors(), state, ref_trans_id, deployment_id) {
-        (false, Some(response_state), Some(ref_trans_id), Some(deployment_id)) => {
+    let normalized = || match (state, ref_trans_id, deployment_id) {
+        (Some(response_state), Some(ref_trans_id), Some(deployment_id)) => {
             let info = info.unwrap_or_default();
             Some(Normalized::Notify(NotifyPayload {
                 response_state,

@@ -210,12 +210,13 @@ impl<'a> Findings<'a> {
     }
 
     /// The verdict: the first error in check order decides; without errors, `success` with
-    /// the `normalized` payload.
+    /// the payload `normalized` makes (called only then, and where the verdict is built, so
+    /// that the payload is written into it rather than made apart and copied in).
     pub(crate) fn finish(
         mut self,
         profile: StatusProfile,
         success: Option<Code>,
-        normalized: Option<Normalized<'a>>,
+        normalized: impl FnOnce() -> Option<Normalized<'a>>,
     ) -> Verdict<'a> {
         // Stable: problems of the same rank stay in field order.
         self.errors.sort_by_key(|e| e.code.check_order());
@@ -249,7 +250,7 @@ impl<'a> Findings<'a> {
                 },
                 errors,
                 warnings: self.warnings,
-                normalized,
+                normalized: normalized(),
             },
         }
     }

@@ -32,7 +32,7 @@ pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
     let mut read = Body::new();
     if let Err(e) = read_object_into(body, FIELDS, &mut read) {
         f.error("body", Code::InvalidInputJson, Message::Body(e));
-        return f.finish(opts.profile, None, None);
+        return f.finish(opts.profile, None, || None);
     }
     let body = &read;
     let hints = check::unknown_fields(&mut f, &body.unknown, &F::KNOWN);
@@ -67,12 +67,9 @@ pub fn validate_voice<'a>(body: &'a [u8], opts: &Options<'_>) -> Verdict<'a> {
         f.warn(F::DropCode.name(), Message::Static("drop-code 2005 (call completed) normally comes with call-state 5 (answered) or 6 (trombone)"));
     }
 
-    let normalized = if f.has_errors() {
-        None
-    } else {
+    f.finish(opts.profile, None, || {
         payload(&mut values).map(Normalized::Voice)
-    };
-    f.finish(opts.profile, None, normalized)
+    })
 }
 
 /// The stored text of a checked field.
